@@ -1,0 +1,47 @@
+#pragma once
+// Agent: runs one node's share of a job to the end. It starts the worker group, restarts
+// it after a failure while the restart budget lasts, forwards TERM/INT/HUP/QUIT to the
+// workers, and at the end prints the summary, writes dlaunch_summary.json and returns the
+// exit code. One io_context, one thread; everything here runs on it.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <memory>
+#include <optional>
+
+#include "agent/agent_config.hpp"
+#include "agent/console.hpp"
+#include "agent/job_report.hpp"
+#include "agent/orphan_guard.hpp"
+#include "agent/worker_group.hpp"
+
+namespace dlaunch::agent {
+
+class Agent {
+ public:
+  // `console` is where workers' tagged lines go (dlaunch's stdout/stderr by default).
+  Agent(boost::asio::io_context& io, AgentConfig config, Console console = {});
+
+  // Runs the io_context until the job is over. Returns dlaunch's exit code.
+  int run();
+  const JobReport& report() const { return report_; }
+
+ private:
+  void start_attempt(int attempt);
+  void on_attempt_done(AttemptResult result);
+  void on_signal(int sig);
+  void wait_for_signal();
+  void finish();
+
+  boost::asio::io_context& io_;
+  AgentConfig config_;
+  Console console_;
+  std::optional<OrphanGuard> guard_;
+  boost::asio::signal_set signals_;
+  std::shared_ptr<WorkerGroup> group_;
+  JobReport report_;
+  bool finished_ = false;
+};
+
+}  // namespace dlaunch::agent

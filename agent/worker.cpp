@@ -1,0 +1,83 @@
+#include "agent/worker.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+
+namespace dlaunch::agent {
+
+Worker::Worker(boost::asio::io_context& io, Spec spec) : io_(io), spec_(std::move(spec)), pidfd_(io) {
+  record_.rank = spec_.rank;
+  record_.local_rank = spec_.local_rank;
+  record_.log_path = spec_.out.log ? spec_.out.log->path().string() : std::string{};
+  record_.error_file = spec_.error_file;
+}
+
+void Worker::start(Callback on_exit, Callback on_done) {
+  on_exit_ = std::move(on_exit);
+  on_done_ = std::move(on_done);
+  record_.start_time = std::chrono::system_clock::now();
+  ChildProcess child = spawn_child(spec_.request);
+  record_.pid = child.pid;
+  pidfd_.assign(child.pidfd.release());
+
+  auto self = shared_from_this();
+  auto start_pump = [&](int index, UniqueFd pipe, OutputPump::Target target) {
+    pumps_[index] = std::make_shared<OutputPump>(io_, std::move(pipe), std::move(target));
+    ++open_pumps_;
+    pumps_[index]->start([self] { self->on_pump_eof(); });
+  };
+  start_pump(0, std::move(child.stdout_pipe), spec_.out);
+  if (child.stderr_pipe.valid()) start_pump(1, std::move(child.stderr_pipe), spec_.err);
+  wait_for_exit();
+}
+
+void Worker::wait_for_exit() {
+  pidfd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                    [self = shared_from_this()](const boost::system::error_code& ec) {
+                      if (ec == boost::asio::error::operation_aborted) return;
+                      int status = 0;
+                      pid_t r;
+                      do {
+                        r = ::waitpid(self->record_.pid, &status, WNOHANG);
+                      } while (r < 0 && errno == EINTR);
+                      if (r == 0) {  // spurious wake-up: not exited yet
+                        self->wait_for_exit();
+                        return;
+                      }
+                      self->record_.end_time = std::chrono::system_clock::now();
+                      // r < 0 cannot really happen (we are the only reaper); count it as lost.
+                      self->record_.status =
+                          r > 0 ? ExitStatus::from_wait_status(status) : ExitStatus{true, SIGKILL};
+                      boost::system::error_code ignored;
+                      self->pidfd_.close(ignored);
+                      if (self->on_exit_) self->on_exit_(*self);
+                      self->maybe_done();
+                    });
+}
+
+void Worker::signal_group(int sig, bool by_agent) {
+  if (record_.pid <= 0) return;
+  if (by_agent && !exited()) record_.stopped_by_agent = true;
+  ::kill(-record_.pid, sig);
+}
+
+void Worker::finish_output_now() {
+  for (auto& pump : pumps_) {
+    if (pump) pump->finish_now();
+  }
+}
+
+void Worker::on_pump_eof() {
+  --open_pumps_;
+  maybe_done();
+}
+
+void Worker::maybe_done() {
+  if (!done() || done_reported_) return;
+  done_reported_ = true;
+  if (on_done_) on_done_(*this);
+}
+
+}  // namespace dlaunch::agent

@@ -1,0 +1,76 @@
+#pragma once
+// Worker: one running worker process of the current attempt: its process (own group,
+// pidfd), its output pumps, and what became of it. The exit is learned from the pidfd the
+// moment it happens; the worker is "done" once it has exited and its output was drained.
+// Owned by its WorkerGroup through shared_ptr; agent thread only.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/child_process.hpp"
+#include "agent/exit_status.hpp"
+#include "agent/output_pump.hpp"
+
+namespace dlaunch::agent {
+
+struct WorkerRecord {
+  int rank = 0;
+  int local_rank = 0;
+  pid_t pid = -1;
+  std::string log_path;
+  std::string error_file;
+  std::chrono::system_clock::time_point start_time{};
+  std::chrono::system_clock::time_point end_time{};
+  std::optional<ExitStatus> status;  // empty: never started, or still running
+  bool stopped_by_agent = false;     // it was still running when the agent began a stop
+  std::string spawn_error;           // why it could not be started
+};
+
+class Worker : public std::enable_shared_from_this<Worker> {
+ public:
+  struct Spec {
+    int rank = 0;
+    int local_rank = 0;
+    SpawnRequest request;
+    std::string error_file;
+    OutputPump::Target out;  // stdout (and stderr when merged)
+    OutputPump::Target err;  // used when !request.merge_stderr
+  };
+  using Callback = std::function<void(Worker&)>;
+
+  Worker(boost::asio::io_context& io, Spec spec);
+
+  // Spawns the process and starts watching it. Throws std::system_error.
+  void start(Callback on_exit, Callback on_done);
+  // killpg(sig) on the worker's process group, also after the leader exited (its
+  // grandchildren may linger). Marks the worker as stopped by the agent if still running.
+  void signal_group(int sig, bool by_agent);
+  // Stop waiting for pipe writers that outlive the worker: drain what is there and finish.
+  void finish_output_now();
+
+  bool exited() const { return record_.status.has_value(); }
+  bool done() const { return exited() && open_pumps_ == 0; }
+  const WorkerRecord& record() const { return record_; }
+
+ private:
+  void wait_for_exit();
+  void on_pump_eof();
+  void maybe_done();
+
+  boost::asio::io_context& io_;
+  Spec spec_;
+  WorkerRecord record_;
+  boost::asio::posix::stream_descriptor pidfd_;
+  std::shared_ptr<OutputPump> pumps_[2];
+  int open_pumps_ = 0;
+  Callback on_exit_, on_done_;
+  bool done_reported_ = false;
+};
+
+}  // namespace dlaunch::agent

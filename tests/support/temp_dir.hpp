@@ -1,0 +1,31 @@
+#pragma once
+// TempDir: a fresh directory under $TMPDIR (or /tmp), removed with everything in it when
+// the test is over. Plus small file helpers the suites share.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dlaunch::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& content, bool executable = false);
+std::vector<std::string> read_lines(const std::filesystem::path& path);
+// True while a process with this pid exists (zombies count as gone).
+bool process_alive(int pid);
+
+}  // namespace dlaunch::testing
