@@ -72,6 +72,11 @@ std::string python_interpreter(const Environment& env, const std::string& cwd) {
   return found;
 }
 
+std::string not_found(const std::string& program, const std::string& cwd) {
+  const std::string message = "program '" + program + "' not found";
+  return program.starts_with('/') ? message : message + " (looked in " + cwd + ")";
+}
+
 bool starts_with_elf_magic(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   char magic[4] = {};
@@ -85,7 +90,7 @@ void check_script(const std::string& program, const std::string& cwd) {
   const auto path = located(program, cwd);
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
-    throw UsageError("program '" + program + "' not found (looked in " + cwd + ")");
+    throw UsageError(not_found(program, cwd));
   }
   if (S_ISDIR(info.st_mode) && ::stat(joined(path, "__main__.py").c_str(), &info) != 0) {
     throw UsageError("program '" + program + "' is a directory without __main__.py");
@@ -107,7 +112,7 @@ std::string check_binary(const std::string& program, const Environment& env,
   const auto path = located(program, cwd);
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
-    throw UsageError("program '" + program + "' not found (looked in " + cwd + ")");
+    throw UsageError(not_found(program, cwd));
   }
   if (!S_ISREG(info.st_mode)) {
     throw UsageError("program '" + program + "' is not a regular file");

@@ -113,6 +113,8 @@ TEST_CASE("worker command: a missing or unusable program is bad usage") {
   const auto cwd = box.path();
   CHECK(usage_error(options_for({"missing.py"}), box.env(), cwd) ==
         "program 'missing.py' not found (looked in " + cwd + ")");
+  CHECK(usage_error(options_for({box.path("missing.py")}), box.env(), cwd) ==
+        "program '" + box.path("missing.py") + "' not found");
   CHECK(usage_error(options_for({"--no_python", "./missing"}), box.env(), cwd) ==
         "program './missing' not found (looked in " + cwd + ")");
   CHECK(usage_error(options_for({"--no_python", "nothere"}), box.env(), cwd) ==
