@@ -35,7 +35,8 @@ std::optional<int> try_int(std::string_view text) {
 int parse_int(std::string_view name, const std::string& text, int minimum, std::string_view what) {
   const auto value = try_int(text);
   if (!value || *value < minimum) {
-    throw std::invalid_argument(std::string(name) + "='" + text + "' is not a valid " + std::string(what) +
+    throw std::invalid_argument(std::string(name) + "='" + text + "' is not a valid " +
+                                std::string(what) +
                                 " (expected a whole number >= " + std::to_string(minimum) + ")");
   }
   return *value;
@@ -87,19 +88,23 @@ class Detector {
   }
 
   void set_rank(ValueSource source, std::string_view name, const std::string& text) {
-    out_.values.node_rank = Sourced<int>{parse_int(name, text, 0, "node rank"), source, std::string(name)};
+    out_.values.node_rank =
+        Sourced<int>{parse_int(name, text, 0, "node rank"), source, std::string(name)};
   }
   void set_count(ValueSource source, std::string_view name, const std::string& text) {
-    out_.values.nnodes = Sourced<int>{parse_int(name, text, 1, "node count"), source, std::string(name)};
+    out_.values.nnodes =
+        Sourced<int>{parse_int(name, text, 1, "node count"), source, std::string(name)};
   }
   void fill_addr(ValueSource source, std::string_view name) {
     if (!need_addr()) return;
-    if (auto value = lookup(env_, name)) out_.values.master_addr = Sourced<std::string>{*value, source, std::string(name)};
+    if (auto value = lookup(env_, name))
+      out_.values.master_addr = Sourced<std::string>{*value, source, std::string(name)};
   }
   void fill_port(ValueSource source, std::string_view name) {
     if (!need_port()) return;
     if (auto value = lookup(env_, name)) {
-      out_.values.master_port = Sourced<std::uint16_t>{parse_port(name, *value), source, std::string(name)};
+      out_.values.master_port =
+          Sourced<std::uint16_t>{parse_port(name, *value), source, std::string(name)};
     }
   }
 
@@ -107,7 +112,8 @@ class Detector {
     const auto rank = first_of({"NODE_RANK", "RANK"});
     const auto count = first_of({"AZUREML_NODE_COUNT", "WORLD_SIZE"});
     if ((need_rank() && rank) || (need_count() && count)) {
-      if (auto local = lookup(env_, "LOCAL_RANK"); local && parse_int("LOCAL_RANK", *local, 0, "local rank") > 0) {
+      if (auto local = lookup(env_, "LOCAL_RANK");
+          local && parse_int("LOCAL_RANK", *local, 0, "local rank") > 0) {
         throw std::invalid_argument(
             "Azure ML started several processes on this node (LOCAL_RANK=" + *local +
             "); dlaunch starts the workers itself and must be the per-node command: "
@@ -119,10 +125,12 @@ class Detector {
     if (need_count() && count) {
       set_count(ValueSource::kAzureMl, count->first, count->second);
       const auto world = lookup(env_, "WORLD_SIZE");
-      if (count->first == "AZUREML_NODE_COUNT" && world && try_int(*world) != out_.values.nnodes->value) {
-        out_.warnings.push_back("AZUREML_NODE_COUNT=" + count->second + " but WORLD_SIZE=" + *world +
-                                "; using AZUREML_NODE_COUNT (WORLD_SIZE counts processes, not nodes, "
-                                "when Azure ML starts more than one per node)");
+      if (count->first == "AZUREML_NODE_COUNT" && world &&
+          try_int(*world) != out_.values.nnodes->value) {
+        out_.warnings.push_back(
+            "AZUREML_NODE_COUNT=" + count->second + " but WORLD_SIZE=" + *world +
+            "; using AZUREML_NODE_COUNT (WORLD_SIZE counts processes, not nodes, "
+            "when Azure ML starts more than one per node)");
       }
     }
     fill_addr(ValueSource::kAzureMl, "MASTER_ADDR");
@@ -157,10 +165,12 @@ class Detector {
                                   "' has port 0 (expected 1-65535)");
     }
     if (need_addr()) {
-      out_.values.master_addr = Sourced<std::string>{endpoint.host, ValueSource::kOpenMpi, std::string(master->first)};
+      out_.values.master_addr =
+          Sourced<std::string>{endpoint.host, ValueSource::kOpenMpi, std::string(master->first)};
     }
     if (need_port() && has_port) {
-      out_.values.master_port = Sourced<std::uint16_t>{endpoint.port, ValueSource::kOpenMpi, std::string(master->first)};
+      out_.values.master_port =
+          Sourced<std::uint16_t>{endpoint.port, ValueSource::kOpenMpi, std::string(master->first)};
     }
   }
 
@@ -194,7 +204,8 @@ class Detector {
   }
 
   void kubeflow() {
-    if (auto rank = lookup(env_, "RANK"); need_rank() && rank) set_rank(ValueSource::kKubeflow, "RANK", *rank);
+    if (auto rank = lookup(env_, "RANK"); need_rank() && rank)
+      set_rank(ValueSource::kKubeflow, "RANK", *rank);
     if (auto size = lookup(env_, "WORLD_SIZE"); need_count() && size) {
       set_count(ValueSource::kKubeflow, "WORLD_SIZE", *size);
     }
@@ -215,12 +226,15 @@ class Detector {
       evidence = std::string(local_rank_name) + "=" + *local_rank;
     }
     if (!evidence.empty()) {
-      throw std::invalid_argument(std::string(cluster) + " started more than one dlaunch on this node (" +
-                                  evidence + "); dlaunch starts the workers itself and must run once per "
-                                  "node: " + std::string(fix));
+      throw std::invalid_argument(std::string(cluster) +
+                                  " started more than one dlaunch on this node (" + evidence +
+                                  "); dlaunch starts the workers itself and must run once per "
+                                  "node: " +
+                                  std::string(fix));
     }
     if (!local_size_name.empty() && !local_size && !local_rank) {
-      out_.warnings.push_back(std::string(local_size_name) + " is not set; assuming one dlaunch per node");
+      out_.warnings.push_back(std::string(local_size_name) +
+                              " is not set; assuming one dlaunch per node");
     }
   }
 
@@ -232,8 +246,8 @@ class Detector {
 template <class T>
 void check_given(const std::optional<Sourced<T>>& value, T minimum, std::string_view what) {
   if (value && value->value < minimum) {
-    throw std::invalid_argument(std::string(what) + " " + std::to_string(value->value) + " (" + value->label() +
-                                ") must be >= " + std::to_string(minimum));
+    throw std::invalid_argument(std::string(what) + " " + std::to_string(value->value) + " (" +
+                                value->label() + ") must be >= " + std::to_string(minimum));
   }
 }
 
@@ -241,32 +255,46 @@ void check_given(const std::optional<Sourced<T>>& value, T minimum, std::string_
 
 std::string_view to_string(ClusterKind kind) {
   switch (kind) {
-    case ClusterKind::kNone: return "none";
-    case ClusterKind::kAzureMl: return "Azure ML";
-    case ClusterKind::kOpenMpi: return "Open MPI";
-    case ClusterKind::kSlurm: return "Slurm";
-    case ClusterKind::kKubeflow: return "Kubeflow";
+    case ClusterKind::kNone:
+      return "none";
+    case ClusterKind::kAzureMl:
+      return "Azure ML";
+    case ClusterKind::kOpenMpi:
+      return "Open MPI";
+    case ClusterKind::kSlurm:
+      return "Slurm";
+    case ClusterKind::kKubeflow:
+      return "Kubeflow";
   }
   return "?";
 }
 
 std::string_view to_string(ValueSource source) {
   switch (source) {
-    case ValueSource::kCommandLine: return "command line";
-    case ValueSource::kPet: return "PET";
-    case ValueSource::kAzureMl: return "Azure ML";
-    case ValueSource::kOpenMpi: return "Open MPI";
-    case ValueSource::kSlurm: return "Slurm";
-    case ValueSource::kKubeflow: return "Kubeflow";
-    case ValueSource::kEnvironment: return "environment";
-    case ValueSource::kDefault: return "default";
+    case ValueSource::kCommandLine:
+      return "command line";
+    case ValueSource::kPet:
+      return "PET";
+    case ValueSource::kAzureMl:
+      return "Azure ML";
+    case ValueSource::kOpenMpi:
+      return "Open MPI";
+    case ValueSource::kSlurm:
+      return "Slurm";
+    case ValueSource::kKubeflow:
+      return "Kubeflow";
+    case ValueSource::kEnvironment:
+      return "environment";
+    case ValueSource::kDefault:
+      return "default";
   }
   return "?";
 }
 
 ClusterKind detect_cluster_kind(const Environment& env) {
   if (has_prefix(env, "AZUREML_")) return ClusterKind::kAzureMl;
-  if (lookup(env, "OMPI_COMM_WORLD_RANK") || lookup(env, "OMPI_COMM_WORLD_SIZE")) return ClusterKind::kOpenMpi;
+  if (lookup(env, "OMPI_COMM_WORLD_RANK") || lookup(env, "OMPI_COMM_WORLD_SIZE"))
+    return ClusterKind::kOpenMpi;
   if (lookup(env, "SLURM_JOB_ID") || lookup(env, "SLURM_NODEID") || lookup(env, "SLURM_PROCID") ||
       lookup(env, "SLURM_NNODES") || lookup(env, "SLURM_JOB_NODELIST")) {
     return ClusterKind::kSlurm;
@@ -282,14 +310,18 @@ ClusterDetection detect_cluster(const Environment& env, const ClusterValues& giv
 ClusterValues read_pet_values(const Environment& env) {
   ClusterValues pet;
   if (auto text = lookup(env, "PET_NODE_RANK")) {
-    pet.node_rank = Sourced<int>{parse_int("PET_NODE_RANK", *text, 0, "node rank"), ValueSource::kPet, "PET_NODE_RANK"};
+    pet.node_rank = Sourced<int>{parse_int("PET_NODE_RANK", *text, 0, "node rank"),
+                                 ValueSource::kPet, "PET_NODE_RANK"};
   }
   if (auto text = lookup(env, "PET_NNODES")) {
     const auto colon = text->find(':');
     const auto low = parse_int("PET_NNODES", text->substr(0, colon), 1, "node count");
-    const auto high = colon == std::string::npos ? low : parse_int("PET_NNODES", text->substr(colon + 1), 1, "node count");
+    const auto high = colon == std::string::npos
+                          ? low
+                          : parse_int("PET_NNODES", text->substr(colon + 1), 1, "node count");
     if (high < low) {
-      throw std::invalid_argument("PET_NNODES='" + *text + "' is not a valid node count (MIN:MAX with MIN > MAX)");
+      throw std::invalid_argument("PET_NNODES='" + *text +
+                                  "' is not a valid node count (MIN:MAX with MIN > MAX)");
     }
     if (low == high) pet.nnodes = Sourced<int>{low, ValueSource::kPet, "PET_NNODES"};
   }
@@ -297,7 +329,8 @@ ClusterValues read_pet_values(const Environment& env) {
     pet.master_addr = Sourced<std::string>{*text, ValueSource::kPet, "PET_MASTER_ADDR"};
   }
   if (auto text = lookup(env, "PET_MASTER_PORT")) {
-    pet.master_port = Sourced<std::uint16_t>{parse_port("PET_MASTER_PORT", *text), ValueSource::kPet, "PET_MASTER_PORT"};
+    pet.master_port = Sourced<std::uint16_t>{parse_port("PET_MASTER_PORT", *text),
+                                             ValueSource::kPet, "PET_MASTER_PORT"};
   }
   return pet;
 }
@@ -322,23 +355,28 @@ ClusterSettings merge_cluster(const ClusterValues& command_line, const ClusterVa
   settings.kind = detected.kind;
   settings.node_rank = merged.node_rank.value_or(Sourced<int>{0, ValueSource::kDefault, ""});
   settings.nnodes = merged.nnodes.value_or(Sourced<int>{1, ValueSource::kDefault, ""});
-  settings.master_addr =
-      merged.master_addr.value_or(Sourced<std::string>{std::string(kDefaultMasterAddr), ValueSource::kDefault, ""});
-  settings.master_port = merged.master_port.value_or(Sourced<std::uint16_t>{kDefaultMasterPort, ValueSource::kDefault, ""});
+  settings.master_addr = merged.master_addr.value_or(
+      Sourced<std::string>{std::string(kDefaultMasterAddr), ValueSource::kDefault, ""});
+  settings.master_port = merged.master_port.value_or(
+      Sourced<std::uint16_t>{kDefaultMasterPort, ValueSource::kDefault, ""});
   settings.warnings = detected.warnings;
   if (settings.node_rank.value >= settings.nnodes.value) {
     throw std::invalid_argument("node_rank " + std::to_string(settings.node_rank.value) + " (" +
                                 settings.node_rank.label() + ") must be below nnodes " +
-                                std::to_string(settings.nnodes.value) + " (" + settings.nnodes.label() + ")");
+                                std::to_string(settings.nnodes.value) + " (" +
+                                settings.nnodes.label() + ")");
   }
   if (settings.nnodes.value > 1 && settings.master_addr.source == ValueSource::kDefault) {
-    settings.warnings.push_back("nnodes=" + std::to_string(settings.nnodes.value) + " but no master address was given; " +
-                                std::string(kDefaultMasterAddr) + " cannot be reached from other nodes (give --master_addr)");
+    settings.warnings.push_back("nnodes=" + std::to_string(settings.nnodes.value) +
+                                " but no master address was given; " +
+                                std::string(kDefaultMasterAddr) +
+                                " cannot be reached from other nodes (give --master_addr)");
   }
   return settings;
 }
 
-ClusterSettings resolve_cluster(const Environment& env, const ClusterValues& command_line, const ClusterValues& pet) {
+ClusterSettings resolve_cluster(const Environment& env, const ClusterValues& command_line,
+                                const ClusterValues& pet) {
   return merge_cluster(command_line, pet, detect_cluster(env, overlay({&command_line, &pet})));
 }
 
@@ -346,16 +384,20 @@ std::string ClusterSettings::describe() const {
   std::string master_source;
   if (master_addr.source == master_port.source && master_addr.source != ValueSource::kDefault &&
       master_addr.source != ValueSource::kPet) {
-    master_source = master_addr.origin == master_port.origin ? master_addr.label()
-                                                             : master_addr.label() + ", " + master_port.origin;
-  } else if (master_addr.source == ValueSource::kDefault && master_port.source == ValueSource::kDefault) {
+    master_source = master_addr.origin == master_port.origin
+                        ? master_addr.label()
+                        : master_addr.label() + ", " + master_port.origin;
+  } else if (master_addr.source == ValueSource::kDefault &&
+             master_port.source == ValueSource::kDefault) {
     master_source = "default";
   } else {
     master_source = master_addr.label() + ", " + master_port.label();
   }
-  return "cluster=" + std::string(to_string(kind)) + ": node_rank=" + std::to_string(node_rank.value) + " (" +
-         node_rank.label() + "), nnodes=" + std::to_string(nnodes.value) + " (" + nnodes.label() + "), master=" +
-         rendezvous::Endpoint{master_addr.value, master_port.value}.to_string() + " (" + master_source + ")";
+  return "cluster=" + std::string(to_string(kind)) +
+         ": node_rank=" + std::to_string(node_rank.value) + " (" + node_rank.label() +
+         "), nnodes=" + std::to_string(nnodes.value) + " (" + nnodes.label() +
+         "), master=" + rendezvous::Endpoint{master_addr.value, master_port.value}.to_string() +
+         " (" + master_source + ")";
 }
 
 }  // namespace dlaunch::launcher

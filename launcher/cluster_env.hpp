@@ -49,11 +49,22 @@ inline constexpr std::string_view kDefaultMasterAddr = "127.0.0.1";
 
 // The cluster this process runs in, as far as the environment tells.
 enum class ClusterKind { kNone, kAzureMl, kOpenMpi, kSlurm, kKubeflow };
-std::string_view to_string(ClusterKind kind);  // "none", "Azure ML", "Open MPI", "Slurm", "Kubeflow"
+std::string_view to_string(
+    ClusterKind kind);  // "none", "Azure ML", "Open MPI", "Slurm", "Kubeflow"
 
 // The layer a value came from, in precedence order.
-enum class ValueSource { kCommandLine, kPet, kAzureMl, kOpenMpi, kSlurm, kKubeflow, kEnvironment, kDefault };
-std::string_view to_string(ValueSource source);  // "command line", "PET", "Azure ML", ..., "default"
+enum class ValueSource {
+  kCommandLine,
+  kPet,
+  kAzureMl,
+  kOpenMpi,
+  kSlurm,
+  kKubeflow,
+  kEnvironment,
+  kDefault
+};
+std::string_view to_string(
+    ValueSource source);  // "command line", "PET", "Azure ML", ..., "default"
 
 // A value and where it came from. `origin` is the flag or variable ("--node_rank", "NODE_RANK",
 // "first host of SLURM_JOB_NODELIST"); empty for defaults.

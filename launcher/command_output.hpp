@@ -18,6 +18,7 @@ std::optional<std::string> run_command_output(const std::vector<std::string>& ar
                                               std::chrono::milliseconds timeout);
 
 // The injectable form: tests pass a fake that returns canned output.
-using CommandRunner = std::function<std::optional<std::string>(const std::vector<std::string>& argv)>;
+using CommandRunner =
+    std::function<std::optional<std::string>(const std::vector<std::string>& argv)>;
 
 }  // namespace dlaunch::launcher

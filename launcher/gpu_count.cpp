@@ -80,7 +80,8 @@ Visible parse_visible_devices(std::string_view text) {
     }
     if (std::find(visible.devices.begin(), visible.devices.end(), name) != visible.devices.end()) {
       visible.devices.clear();
-      visible.note = "CUDA_VISIBLE_DEVICES names device " + name + " twice, which hides every device";
+      visible.note =
+          "CUDA_VISIBLE_DEVICES names device " + name + " twice, which hides every device";
       return visible;
     }
     visible.devices.push_back(std::move(name));
@@ -112,8 +113,8 @@ std::optional<SmiListing> nvidia_smi_listing(const DeviceProbe& probe) {
   const auto output = probe.run_command({"nvidia-smi", "-L"});
   if (!output) return std::nullopt;
   SmiListing listing;
-  std::string gpu;                   // index of the current GPU line
-  std::vector<std::string> migs;     // its MIG devices
+  std::string gpu;                // index of the current GPU line
+  std::vector<std::string> migs;  // its MIG devices
   const auto close_gpu = [&] {
     if (gpu.empty()) return;
     if (migs.empty()) {
@@ -129,7 +130,8 @@ std::optional<SmiListing> nvidia_smi_listing(const DeviceProbe& probe) {
     if (line.starts_with("GPU ")) {
       close_gpu();
       const auto colon = line.find(':');
-      const auto index = leading_ordinal(line.substr(4, colon == std::string_view::npos ? 0 : colon - 4));
+      const auto index =
+          leading_ordinal(line.substr(4, colon == std::string_view::npos ? 0 : colon - 4));
       if (!index) continue;
       gpu = std::to_string(*index);
       ++listing.gpus;
@@ -156,10 +158,12 @@ int parse_worker_count(std::string_view value, std::string_view origin) {
   auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), count);
   if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size()) {
     throw std::invalid_argument("Unsupported nproc_per_node value: '" + std::string(value) + "' (" +
-                                std::string(origin) + " takes a whole number >= 1, auto, gpu or cpu)");
+                                std::string(origin) +
+                                " takes a whole number >= 1, auto, gpu or cpu)");
   }
   if (count < 1) {
-    throw std::invalid_argument(std::string(origin) + " " + std::string(value) + ": need at least 1 worker");
+    throw std::invalid_argument(std::string(origin) + " " + std::string(value) +
+                                ": need at least 1 worker");
   }
   return count;
 }
@@ -194,9 +198,10 @@ GpuCount count_gpus(const Environment& env, const DeviceProbe& probe) {
       if (!physical) {
         if (const auto listing = nvidia_smi_listing(probe)) physical = listing->gpus;
       }
-      const auto beyond = std::find_if(visible.devices.begin(), visible.devices.end(), [&](const std::string& name) {
-        return physical && std::stoul(name) >= static_cast<unsigned long>(*physical);
-      });
+      const auto beyond = std::find_if(
+          visible.devices.begin(), visible.devices.end(), [&](const std::string& name) {
+            return physical && std::stoul(name) >= static_cast<unsigned long>(*physical);
+          });
       if (beyond != visible.devices.end()) {
         visible.note = "CUDA_VISIBLE_DEVICES stops at device " + *beyond + ": this machine has " +
                        std::to_string(*physical);
@@ -206,12 +211,13 @@ GpuCount count_gpus(const Environment& env, const DeviceProbe& probe) {
     return {std::move(visible.devices), "CUDA_VISIBLE_DEVICES", std::move(visible.note)};
   }
   if (proc) return {ordinals(*proc), "/proc/driver/nvidia/gpus", ""};
-  if (auto listing = nvidia_smi_listing(probe)) return {std::move(listing->devices), "nvidia-smi -L", ""};
+  if (auto listing = nvidia_smi_listing(probe))
+    return {std::move(listing->devices), "nvidia-smi -L", ""};
   return {{}, "none", ""};
 }
 
-NprocPerNode resolve_nproc_per_node(std::string_view value, const Environment& env, const DeviceProbe& probe,
-                                    std::string_view origin) {
+NprocPerNode resolve_nproc_per_node(std::string_view value, const Environment& env,
+                                    const DeviceProbe& probe, std::string_view origin) {
   const auto cpus = [&] { return probe.cpu_count ? std::max(1, probe.cpu_count()) : 1; };
   const std::string flag = std::string(origin) + " " + std::string(value);
   if (value == "cpu") {
@@ -221,13 +227,16 @@ NprocPerNode resolve_nproc_per_node(std::string_view value, const Environment& e
   if (value == "gpu" || value == "auto") {
     const auto gpus = count_gpus(env, probe);
     if (gpus.count() > 0) {
-      return {gpus.count(), std::to_string(gpus.count()) + " (" + flag + ": " + describe_gpus(gpus) + ")"};
+      return {gpus.count(),
+              std::to_string(gpus.count()) + " (" + flag + ": " + describe_gpus(gpus) + ")"};
     }
     if (value == "gpu") {
-      throw std::invalid_argument(flag + ": no CUDA device is visible (" + describe_gpus(gpus) + ")");
+      throw std::invalid_argument(flag + ": no CUDA device is visible (" + describe_gpus(gpus) +
+                                  ")");
     }
     const int count = cpus();
-    return {count, std::to_string(count) + " (" + flag + ": no GPU, " + std::to_string(count) + " CPUs)"};
+    return {count,
+            std::to_string(count) + " (" + flag + ": no GPU, " + std::to_string(count) + " CPUs)"};
   }
   const int count = parse_worker_count(value, origin);
   return {count, std::to_string(count) + " (" + flag + ")"};
@@ -236,8 +245,8 @@ NprocPerNode resolve_nproc_per_node(std::string_view value, const Environment& e
 std::vector<std::string> pinned_visible_devices(const GpuCount& gpus, int nproc) {
   if (nproc < 1) throw std::invalid_argument("cannot pin " + std::to_string(nproc) + " workers");
   if (nproc > gpus.count()) {
-    throw std::invalid_argument("cannot pin " + std::to_string(nproc) + " workers to one GPU each: " +
-                                describe_gpus(gpus));
+    throw std::invalid_argument("cannot pin " + std::to_string(nproc) +
+                                " workers to one GPU each: " + describe_gpus(gpus));
   }
   return {gpus.devices.begin(), gpus.devices.begin() + nproc};
 }

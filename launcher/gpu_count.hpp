@@ -49,8 +49,9 @@ struct GpuCount {
   // What each visible device is called in CUDA_VISIBLE_DEVICES, in CUDA's order: the parent's
   // own entries when it set the variable, otherwise "0".."n-1" (or MIG UUIDs from nvidia-smi).
   std::vector<std::string> devices;
-  std::string source;  // "CUDA_VISIBLE_DEVICES", "/proc/driver/nvidia/gpus", "nvidia-smi -L", "none"
-  std::string note;    // why a set CUDA_VISIBLE_DEVICES yields fewer devices than entries, if so
+  std::string
+      source;        // "CUDA_VISIBLE_DEVICES", "/proc/driver/nvidia/gpus", "nvidia-smi -L", "none"
+  std::string note;  // why a set CUDA_VISIBLE_DEVICES yields fewer devices than entries, if so
 
   int count() const { return static_cast<int>(devices.size()); }
 };
@@ -68,7 +69,8 @@ struct NprocPerNode {
 // available"), "cpu" (os.cpu_count(), as torchrun) or "auto" (GPU count if any, else CPU count,
 // as torchrun 1.13). Anything else throws std::invalid_argument quoting it; `origin` names the
 // flag or variable the text came from ("--nproc_per_node", "PET_NPROC_PER_NODE").
-NprocPerNode resolve_nproc_per_node(std::string_view value, const Environment& env, const DeviceProbe& probe,
+NprocPerNode resolve_nproc_per_node(std::string_view value, const Environment& env,
+                                    const DeviceProbe& probe,
                                     std::string_view origin = "--nproc_per_node");
 
 // Pinned mode: the CUDA_VISIBLE_DEVICES of local ranks 0..nproc-1, one device each, taken in

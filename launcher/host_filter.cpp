@@ -23,7 +23,8 @@ struct NodeSpec {
 
 class FilterParser {
  public:
-  FilterParser(std::string_view flag, std::string_view text, const std::vector<HostfileEntry>& hosts)
+  FilterParser(std::string_view flag, std::string_view text,
+               const std::vector<HostfileEntry>& hosts)
       : flag_(flag), text_(text) {
     for (const auto& entry : hosts) slots_of_[entry.host] = entry.slots;
   }
@@ -65,16 +66,17 @@ class FilterParser {
     std::size_t start = 0;
     while (true) {
       const auto comma = list.find(',', start);
-      const auto word = list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+      const auto word =
+          list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
       int slot = -1;
       auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), slot);
       if (word.empty() || ec != std::errc{} || ptr != word.data() + word.size() || slot < 0) {
         fail("slot '" + std::string(word) + "' on host '" + host + "' is not a slot index");
       }
       if (slot >= found->second) {
-        fail("no slot " + std::to_string(slot) + " on host '" + host + "' (slots=" +
-             std::to_string(found->second) + ": indices 0-" + std::to_string(found->second - 1) +
-             "; slots are device indices, not counts)");
+        fail("no slot " + std::to_string(slot) + " on host '" + host +
+             "' (slots=" + std::to_string(found->second) + ": indices 0-" +
+             std::to_string(found->second - 1) + "; slots are device indices, not counts)");
       }
       if (std::find(slots.begin(), slots.end(), slot) == slots.end()) slots.push_back(slot);
       if (comma == std::string_view::npos) break;
@@ -90,7 +92,9 @@ class FilterParser {
 
 }  // namespace
 
-bool HostSlots::all_slots() const { return slots == every_slot(hostfile_slots); }
+bool HostSlots::all_slots() const {
+  return slots == every_slot(hostfile_slots);
+}
 
 std::string HostSlots::visible_devices() const {
   std::string text;
@@ -138,7 +142,8 @@ std::vector<HostSlots> select_hosts(const std::vector<HostfileEntry>& hosts,
     selected.push_back(std::move(host));
   }
   if (selected.empty()) {
-    throw std::invalid_argument(std::string(flag) + " '" + std::string(text) + "' leaves no host to run on");
+    throw std::invalid_argument(std::string(flag) + " '" + std::string(text) +
+                                "' leaves no host to run on");
   }
   return selected;
 }

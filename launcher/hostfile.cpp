@@ -59,7 +59,8 @@ std::vector<HostfileEntry> parse_hostfile(std::string_view text, std::string_vie
   std::size_t start = 0;
   while (start < text.size()) {
     const auto newline = text.find('\n', start);
-    const auto raw = text.substr(start, newline == std::string_view::npos ? text.npos : newline - start);
+    const auto raw =
+        text.substr(start, newline == std::string_view::npos ? text.npos : newline - start);
     start = newline == std::string_view::npos ? text.size() : newline + 1;
     ++number;
     const LineError fail{origin, number, raw};
@@ -75,7 +76,8 @@ std::vector<HostfileEntry> parse_hostfile(std::string_view text, std::string_vie
     for (std::size_t i = 1; i < words.size(); ++i) {
       const auto eq = words[i].find('=');
       const auto key = words[i].substr(0, eq);
-      const auto value = eq == std::string_view::npos ? std::string_view{} : words[i].substr(eq + 1);
+      const auto value =
+          eq == std::string_view::npos ? std::string_view{} : words[i].substr(eq + 1);
       if (key == "slots" && eq != std::string_view::npos && !have_slots) {
         entry.slots = parse_count(value, key, fail);
         have_slots = true;
@@ -87,11 +89,13 @@ std::vector<HostfileEntry> parse_hostfile(std::string_view text, std::string_vie
     }
     const auto [it, inserted] = first_line.emplace(entry.host, number);
     if (!inserted) {
-      fail("duplicate host '" + entry.host + "' (first at line " + std::to_string(it->second) + ")");
+      fail("duplicate host '" + entry.host + "' (first at line " + std::to_string(it->second) +
+           ")");
     }
     entries.push_back(std::move(entry));
   }
-  if (entries.empty()) throw std::invalid_argument(std::string(origin) + ": no hosts in the hostfile");
+  if (entries.empty())
+    throw std::invalid_argument(std::string(origin) + ": no hosts in the hostfile");
   return entries;
 }
 

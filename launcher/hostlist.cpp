@@ -39,7 +39,8 @@ std::vector<std::string> expand_ranges(std::string_view list, std::string_view b
   std::size_t start = 0;
   while (start <= body.size()) {
     const auto comma = body.find(',', start);
-    const auto part = body.substr(start, comma == std::string_view::npos ? body.npos : comma - start);
+    const auto part =
+        body.substr(start, comma == std::string_view::npos ? body.npos : comma - start);
     const auto dash = part.find('-');
     const auto low_text = part.substr(0, dash);
     const auto high_text = dash == std::string_view::npos ? low_text : part.substr(dash + 1);

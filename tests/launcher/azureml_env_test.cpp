@@ -50,7 +50,9 @@ Environment azureml_pytorch_node_env(int node_rank) {
 
 }  // namespace
 
-TEST_CASE("azureml: each node of a 2-node PyTorchConfiguration job finds its rank, the count and the master") {
+TEST_CASE(
+    "azureml: each node of a 2-node PyTorchConfiguration job finds its rank, the count and the "
+    "master") {
   for (int node = 0; node < 2; ++node) {
     CAPTURE(node);
     const auto settings = resolve_cluster(azureml_pytorch_node_env(node));
@@ -58,12 +60,15 @@ TEST_CASE("azureml: each node of a 2-node PyTorchConfiguration job finds its ran
     CHECK(settings.node_rank == Sourced<int>{node, ValueSource::kAzureMl, "NODE_RANK"});
     CHECK(settings.nnodes == Sourced<int>{2, ValueSource::kAzureMl, "AZUREML_NODE_COUNT"});
     // Azure ML's MASTER_PORT (6105), not the Batch master port 6000 in AZ_BATCH_MASTER_NODE.
-    CHECK(settings.master_addr == Sourced<std::string>{"10.0.0.4", ValueSource::kAzureMl, "MASTER_ADDR"});
-    CHECK(settings.master_port == Sourced<std::uint16_t>{6105, ValueSource::kAzureMl, "MASTER_PORT"});
+    CHECK(settings.master_addr ==
+          Sourced<std::string>{"10.0.0.4", ValueSource::kAzureMl, "MASTER_ADDR"});
+    CHECK(settings.master_port ==
+          Sourced<std::uint16_t>{6105, ValueSource::kAzureMl, "MASTER_PORT"});
     CHECK(settings.warnings.empty());
-    CHECK(settings.describe() == "cluster=Azure ML: node_rank=" + std::to_string(node) +
-                                     " (Azure ML NODE_RANK), nnodes=2 (Azure ML AZUREML_NODE_COUNT), "
-                                     "master=10.0.0.4:6105 (Azure ML MASTER_ADDR, MASTER_PORT)");
+    CHECK(settings.describe() ==
+          "cluster=Azure ML: node_rank=" + std::to_string(node) +
+              " (Azure ML NODE_RANK), nnodes=2 (Azure ML AZUREML_NODE_COUNT), "
+              "master=10.0.0.4:6105 (Azure ML MASTER_ADDR, MASTER_PORT)");
   }
 }
 

@@ -8,8 +8,10 @@ using dlaunch::launcher::run_command_output;
 using namespace std::chrono_literals;
 
 TEST_CASE("command_output: stdout of a program that succeeds") {
-  CHECK(run_command_output({"printf", "GPU 0: x\\nGPU 1: y\\n"}, 5s) == std::optional<std::string>("GPU 0: x\nGPU 1: y\n"));
-  CHECK(run_command_output({"sh", "-c", "echo out; echo err >&2"}, 5s) == std::optional<std::string>("out\n"));
+  CHECK(run_command_output({"printf", "GPU 0: x\\nGPU 1: y\\n"}, 5s) ==
+        std::optional<std::string>("GPU 0: x\nGPU 1: y\n"));
+  CHECK(run_command_output({"sh", "-c", "echo out; echo err >&2"}, 5s) ==
+        std::optional<std::string>("out\n"));
 }
 
 TEST_CASE("command_output: a missing program, a failure or a timeout is no output") {

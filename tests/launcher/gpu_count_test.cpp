@@ -36,7 +36,8 @@ class FakeMachine {
     if (proc_gpus) {
       const auto gpus = root_ / "driver" / "nvidia" / "gpus";
       std::filesystem::create_directories(gpus);
-      for (int i = 0; i < *proc_gpus; ++i) std::filesystem::create_directory(gpus / ("0000:" + std::to_string(0x10 + i) + ":00.0"));
+      for (int i = 0; i < *proc_gpus; ++i)
+        std::filesystem::create_directory(gpus / ("0000:" + std::to_string(0x10 + i) + ":00.0"));
     }
     probe_.proc_root = root_;
     probe_.run_command = [this, smi](const std::vector<std::string>& argv) {
@@ -83,7 +84,8 @@ TEST_CASE("gpu_count: CUDA_VISIBLE_DEVICES is read the way CUDA reads it") {
       {"GPU-9e8d35e3,GPU-1af40a0c,3", {"GPU-9e8d35e3", "GPU-1af40a0c"}},
       {"GPU-9e8d35e3,GPU-9e8d35e3", {}},
       {"MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f", {"MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f"}},
-      {"MIG-GPU-5d5ba0d6/1/0,MIG-GPU-5d5ba0d6/2/0", {"MIG-GPU-5d5ba0d6/1/0", "MIG-GPU-5d5ba0d6/2/0"}},
+      {"MIG-GPU-5d5ba0d6/1/0,MIG-GPU-5d5ba0d6/2/0",
+       {"MIG-GPU-5d5ba0d6/1/0", "MIG-GPU-5d5ba0d6/2/0"}},
   };
   const FakeMachine machine(std::nullopt, std::nullopt, 4);  // machine size unknown: no truncation
   for (const auto& test : cases) {
@@ -123,15 +125,17 @@ TEST_CASE("gpu_count: without CUDA_VISIBLE_DEVICES, /proc then nvidia-smi -L the
   CHECK(from_smi.source == "nvidia-smi -L");
 
   const FakeMachine mig(std::nullopt, kSmiMig, 8);
-  CHECK(count_gpus({}, mig.probe()).devices ==
-        Devices{"MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f", "MIG-cba663e8-9bed-5b25-b243-5985ef7c9beb", "1"});
+  CHECK(count_gpus({}, mig.probe()).devices == Devices{"MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f",
+                                                       "MIG-cba663e8-9bed-5b25-b243-5985ef7c9beb",
+                                                       "1"});
 
   const FakeMachine bare(std::nullopt, std::nullopt, 8);
   const auto none = count_gpus({}, bare.probe());
   CHECK(none.count() == 0);
   CHECK(none.source == "none");
 
-  const FakeMachine garbage(std::nullopt, std::string("NVIDIA-SMI has failed because it couldn't communicate\n"), 8);
+  const FakeMachine garbage(
+      std::nullopt, std::string("NVIDIA-SMI has failed because it couldn't communicate\n"), 8);
   CHECK(count_gpus({}, garbage.probe()).count() == 0);
 
   DeviceProbe no_runner;
@@ -145,30 +149,36 @@ TEST_CASE("gpu_count: --nproc_per_node as torchrun resolves it") {
 
   CHECK(resolve_nproc_per_node("3", {}, gpus.probe()).nproc == 3);
   CHECK(resolve_nproc_per_node("3", {}, gpus.probe()).reason == "3 (--nproc_per_node 3)");
-  CHECK(resolve_nproc_per_node("cpu", {}, gpus.probe()).nproc == 16);  // os.cpu_count(), even with GPUs
+  CHECK(resolve_nproc_per_node("cpu", {}, gpus.probe()).nproc ==
+        16);  // os.cpu_count(), even with GPUs
   CHECK(resolve_nproc_per_node("gpu", {}, gpus.probe()).nproc == 2);
-  CHECK(resolve_nproc_per_node("gpu", {}, gpus.probe()).reason == "2 (--nproc_per_node gpu: 2 GPUs from nvidia-smi -L)");
+  CHECK(resolve_nproc_per_node("gpu", {}, gpus.probe()).reason ==
+        "2 (--nproc_per_node gpu: 2 GPUs from nvidia-smi -L)");
   CHECK(resolve_nproc_per_node("auto", {}, gpus.probe()).nproc == 2);
   CHECK(resolve_nproc_per_node("auto", {}, cpus_only.probe()).nproc == 16);
-  CHECK(resolve_nproc_per_node("auto", {}, cpus_only.probe()).reason == "16 (--nproc_per_node auto: no GPU, 16 CPUs)");
+  CHECK(resolve_nproc_per_node("auto", {}, cpus_only.probe()).reason ==
+        "16 (--nproc_per_node auto: no GPU, 16 CPUs)");
   CHECK(resolve_nproc_per_node("auto", {{"CUDA_VISIBLE_DEVICES", ""}}, gpus.probe()).nproc == 16);
   CHECK(resolve_nproc_per_node("gpu", {{"CUDA_VISIBLE_DEVICES", "1"}}, gpus.probe()).nproc == 1);
 
   CHECK_THROWS_WITH_AS(resolve_nproc_per_node("gpu", {}, cpus_only.probe()),
-                       "--nproc_per_node gpu: no CUDA device is visible (0 GPUs)", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(resolve_nproc_per_node("gpu", {{"CUDA_VISIBLE_DEVICES", "-1"}}, gpus.probe()),
-                       "--nproc_per_node gpu: no CUDA device is visible (0 GPUs from CUDA_VISIBLE_DEVICES; "
-                       "CUDA_VISIBLE_DEVICES stops at '-1')",
+                       "--nproc_per_node gpu: no CUDA device is visible (0 GPUs)",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      resolve_nproc_per_node("gpu", {{"CUDA_VISIBLE_DEVICES", "-1"}}, gpus.probe()),
+      "--nproc_per_node gpu: no CUDA device is visible (0 GPUs from CUDA_VISIBLE_DEVICES; "
+      "CUDA_VISIBLE_DEVICES stops at '-1')",
+      std::invalid_argument);
   for (const char* bad : {"xpu", "", "4x", "-2", "1.5", "GPU"}) {
     CAPTURE(bad);
     CHECK_THROWS_WITH_AS(resolve_nproc_per_node(bad, {}, gpus.probe(), "PET_NPROC_PER_NODE"),
                          doctest::Contains("PET_NPROC_PER_NODE"), std::invalid_argument);
   }
-  CHECK_THROWS_WITH_AS(resolve_nproc_per_node("0", {}, gpus.probe()), "--nproc_per_node 0: need at least 1 worker",
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(resolve_nproc_per_node("0", {}, gpus.probe()),
+                       "--nproc_per_node 0: need at least 1 worker", std::invalid_argument);
   CHECK_THROWS_WITH_AS(resolve_nproc_per_node("xpu", {}, gpus.probe()),
-                       doctest::Contains("Unsupported nproc_per_node value: 'xpu'"), std::invalid_argument);
+                       doctest::Contains("Unsupported nproc_per_node value: 'xpu'"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("gpu_count: pinned mode gives each local rank one device of the parent's list") {
@@ -177,7 +187,8 @@ TEST_CASE("gpu_count: pinned mode gives each local rank one device of the parent
   CHECK(pinned_visible_devices(subset, 3) == Devices{"4", "6", "7"});
   CHECK(pinned_visible_devices(subset, 2) == Devices{"4", "6"});
   CHECK_THROWS_WITH_AS(pinned_visible_devices(subset, 4),
-                       "cannot pin 4 workers to one GPU each: 3 GPUs from CUDA_VISIBLE_DEVICES", std::invalid_argument);
+                       "cannot pin 4 workers to one GPU each: 3 GPUs from CUDA_VISIBLE_DEVICES",
+                       std::invalid_argument);
   CHECK_THROWS_AS(pinned_visible_devices(subset, 0), std::invalid_argument);
 
   const auto all = count_gpus({}, machine.probe());

@@ -71,7 +71,9 @@ TEST_CASE("host_filter: bad filters are one clear error") {
   const std::vector<Case> cases = {
       {"worker-0", "worker-1", "--include and --exclude are mutually exclusive"},
       {"worker-9", "", "--include 'worker-9': host 'worker-9' is not in the hostfile"},
-      {"worker-1:4", "", "--include 'worker-1:4': no slot 4 on host 'worker-1' (slots=4: indices 0-3; slots are device indices, not counts)"},
+      {"worker-1:4", "",
+       "--include 'worker-1:4': no slot 4 on host 'worker-1' (slots=4: indices 0-3; slots are "
+       "device indices, not counts)"},
       {"worker-1:", "", "--include 'worker-1:': empty slot list after 'worker-1:'"},
       {"worker-1:0,,1", "", "slot '' on host 'worker-1' is not a slot index"},
       {"worker-1:x", "", "slot 'x' on host 'worker-1' is not a slot index"},
@@ -80,13 +82,14 @@ TEST_CASE("host_filter: bad filters are one clear error") {
       {"worker-0@", "", "empty node spec"},
       {"worker-0@worker-0:1", "", "host 'worker-0' is named twice"},
       {":0", "", "empty host name in ':0'"},
-      {"", "worker-0@worker-1@worker-2@fe80::1", "--exclude 'worker-0@worker-1@worker-2@fe80::1' leaves no host to run on"},
+      {"", "worker-0@worker-1@worker-2@fe80::1",
+       "--exclude 'worker-0@worker-1@worker-2@fe80::1' leaves no host to run on"},
       {"", "nobody:0", "--exclude 'nobody:0': host 'nobody' is not in the hostfile"},
   };
   for (const auto& test : cases) {
     CAPTURE(test.include);
     CAPTURE(test.exclude);
-    CHECK_THROWS_WITH_AS(select_hosts(kHosts, test.include, test.exclude), doctest::Contains(test.message),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(select_hosts(kHosts, test.include, test.exclude),
+                         doctest::Contains(test.message), std::invalid_argument);
   }
 }

@@ -55,19 +55,21 @@ TEST_CASE("hostfile: every bad line names file:line") {
     CHECK_THROWS_WITH_AS(parse_hostfile(test.text, "hosts", 1), doctest::Contains(test.message),
                          std::invalid_argument);
   }
-  CHECK_THROWS_WITH_AS(parse_hostfile("a slots=1\nb  slots=q\n", "hosts", 1), doctest::Contains("in 'b  slots=q'"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_hostfile("a slots=1\nb  slots=q\n", "hosts", 1),
+                       doctest::Contains("in 'b  slots=q'"), std::invalid_argument);
 }
 
 TEST_CASE("hostfile: no hosts is an error, never a silent local run") {
-  CHECK_THROWS_WITH_AS(parse_hostfile("", "hosts", 1), "hosts: no hosts in the hostfile", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_hostfile("", "hosts", 1), "hosts: no hosts in the hostfile",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_hostfile("# only\n\n", "hosts", 1), "hosts: no hosts in the hostfile",
                        std::invalid_argument);
   CHECK_THROWS_AS(parse_hostfile("a\n", "hosts", 0), std::invalid_argument);
 }
 
 TEST_CASE("hostfile: read_hostfile reads a file and refuses a missing one") {
-  const auto dir = std::filesystem::temp_directory_path() / ("dlaunch_hostfile_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dlaunch_hostfile_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = (dir / "hosts").string();
   {
@@ -79,11 +81,14 @@ TEST_CASE("hostfile: read_hostfile reads a file and refuses a missing one") {
     std::ofstream out(path);
     out << "node1 slots=2\nnode1\n";
   }
-  CHECK_THROWS_WITH_AS(read_hostfile(path, 8), doctest::Contains((path + ":2: duplicate host 'node1'").c_str()),
+  CHECK_THROWS_WITH_AS(read_hostfile(path, 8),
+                       doctest::Contains((path + ":2: duplicate host 'node1'").c_str()),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(read_hostfile((dir / "missing").string(), 8),
-                       doctest::Contains(("cannot read hostfile '" + (dir / "missing").string() + "'").c_str()),
+  CHECK_THROWS_WITH_AS(
+      read_hostfile((dir / "missing").string(), 8),
+      doctest::Contains(("cannot read hostfile '" + (dir / "missing").string() + "'").c_str()),
+      std::invalid_argument);
+  CHECK_THROWS_WITH_AS(read_hostfile(dir.string(), 8), doctest::Contains("is a directory"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(read_hostfile(dir.string(), 8), doctest::Contains("is a directory"), std::invalid_argument);
   std::filesystem::remove_all(dir);
 }
