@@ -29,11 +29,11 @@ int status_to_code(int status) {
 }  // namespace
 
 std::filesystem::path build_path(const std::string& relative) {
-  return env_dir("DLAUNCH_BUILD_DIR", "build") / relative;
+  return env_dir("DLAUNCH_BUILD_DIR", DLAUNCH_DEFAULT_BUILD_DIR) / relative;
 }
 
 std::filesystem::path source_path(const std::string& relative) {
-  return env_dir("DLAUNCH_SOURCE_DIR", ".") / relative;
+  return env_dir("DLAUNCH_SOURCE_DIR", DLAUNCH_DEFAULT_SOURCE_DIR) / relative;
 }
 
 Subprocess::Subprocess(const std::vector<std::string>& argv,

@@ -1,0 +1,235 @@
+#include "launcher/launch.hpp"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include <boost/asio/io_context.hpp>
+
+#include "agent/agent.hpp"
+#include "launcher/logging.hpp"
+#include "launcher/usage.hpp"
+#include "launcher/worker_command.hpp"
+
+extern char** environ;
+
+namespace dlaunch::launcher {
+namespace {
+
+std::string random_run_id() {
+  std::random_device rd;
+  std::uniform_int_distribution<unsigned> hex(0, 15);
+  std::string id;
+  for (int i = 0; i < 12; ++i) id.push_back("0123456789abcdef"[hex(rd)]);
+  return id;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+bool from_pet(const Options& options, const std::string& dest) {
+  auto it = options.sources.find(dest);
+  return it != options.sources.end() && it->second.rfind("PET_", 0) == 0;
+}
+
+// The command line's and PET_*'s say on node rank, count and master, as separate layers.
+void split_layers(const Options& options, ClusterValues& command_line, ClusterValues& pet) {
+  auto layer = [&](const std::string& dest) -> ClusterValues& {
+    return from_pet(options, dest) ? pet : command_line;
+  };
+  auto source_of = [&](const std::string& dest) {
+    return from_pet(options, dest) ? ValueSource::kPet : ValueSource::kCommandLine;
+  };
+  auto origin_of = [&](const std::string& dest) {
+    return from_pet(options, dest) ? options.sources.at(dest) : "--" + dest;
+  };
+  if (options.node_rank) {
+    layer("node_rank").node_rank =
+        Sourced<int>{*options.node_rank, source_of("node_rank"), origin_of("node_rank")};
+  }
+  if (options.nnodes_given) {
+    layer("nnodes").nnodes = Sourced<int>{options.max_nodes, source_of("nnodes"), origin_of("nnodes")};
+  }
+  if (options.master_addr) {
+    layer("master_addr").master_addr =
+        Sourced<std::string>{*options.master_addr, source_of("master_addr"), origin_of("master_addr")};
+  }
+  if (options.master_port) {
+    layer("master_port").master_port = Sourced<std::uint16_t>{
+        *options.master_port, source_of("master_port"), origin_of("master_port")};
+  }
+}
+
+std::string nproc_text(const NprocSpec& spec) {
+  switch (spec.kind) {
+    case NprocSpec::Kind::kAuto: return "auto";
+    case NprocSpec::Kind::kCpu: return "cpu";
+    case NprocSpec::Kind::kGpu: return "gpu";
+    case NprocSpec::Kind::kCount: break;
+  }
+  return std::to_string(spec.count);
+}
+
+// A free loopback port for --standalone until the agent serves the store itself.
+std::uint16_t free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::uint16_t port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+void configure_logging(const Environment& env) {
+  std::string level = "info";
+  for (const char* key : {"LOGLEVEL", "DLAUNCH_LOG_LEVEL"}) {
+    if (auto it = env.find(key); it != env.end() && !it->second.empty()) level = it->second;
+  }
+  for (auto& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (level == "warning") level = "warn";
+  set_log_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+agent::AgentConfig make_agent_config(const Options& options, const Environment& env,
+                                     const std::string& cwd, const DeviceProbe& probe) {
+  agent::AgentConfig config;
+  if (options.min_nodes != options.max_nodes) {
+    throw UsageError("--nnodes " + std::to_string(options.min_nodes) + ":" +
+                     std::to_string(options.max_nodes) +
+                     ": elastic node counts need the c10d rendezvous, which this build lacks");
+  }
+
+  try {
+    const auto nproc = resolve_nproc_per_node(nproc_text(options.nproc_per_node), env, probe,
+                                              options.sources.count("nproc_per_node") &&
+                                                      from_pet(options, "nproc_per_node")
+                                                  ? "PET_NPROC_PER_NODE"
+                                                  : "--nproc_per_node");
+    config.nproc_per_node = nproc.nproc;
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+
+  if (options.standalone) {
+    config.standalone = true;
+    config.node_rank = 0;
+    config.nnodes = 1;
+    config.master_addr = "127.0.0.1";
+    config.master_port = free_loopback_port();
+  } else {
+    ClusterValues command_line, pet;
+    split_layers(options, command_line, pet);
+    ClusterSettings cluster;
+    try {
+      cluster = resolve_cluster(env, command_line, pet);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    for (const auto& warning : cluster.warnings) log().warn("{}", warning);
+    if (cluster.kind != ClusterKind::kNone) log().info("{}", cluster.describe());
+    config.node_rank = cluster.node_rank.value;
+    config.nnodes = cluster.nnodes.value;
+    config.master_addr = cluster.master_addr.value;
+    config.master_port = cluster.master_port.value;
+  }
+  if (config.master_port == 0 && !config.standalone) {
+    throw UsageError("--master_port 0 is only meaningful with --standalone");
+  }
+
+  // Static rendezvous: every node runs the same number of workers.
+  config.first_global_rank = config.node_rank * config.nproc_per_node;
+  config.world_size = config.nnodes * config.nproc_per_node;
+  config.run_id = options.rdzv_id.empty() ? random_run_id() : options.rdzv_id;
+  config.role = options.role;
+  config.hostname = host_name();
+
+  config.command = worker_command(options, env, cwd);
+  config.command_user_args_offset = config.command.size() - options.program_args.size();
+  config.use_env = options.use_env;
+  config.base_env = env;
+  config.extra_env = options.extra_env;
+
+  config.max_restarts = options.max_restarts;
+  config.shutdown_timeout =
+      std::chrono::milliseconds(static_cast<long long>(options.shutdown_timeout * 1000));
+
+  const std::filesystem::path log_dir = options.log_dir ? *options.log_dir : "logs";
+  config.log_dir = log_dir.is_absolute() ? log_dir : std::filesystem::path(cwd) / log_dir;
+  std::error_code ec;
+  if (std::filesystem::exists(config.log_dir, ec) && !std::filesystem::is_directory(config.log_dir, ec)) {
+    throw UsageError("--log_dir " + config.log_dir.string() + " exists and is not a directory");
+  }
+  for (int local_rank = 0; local_rank < config.nproc_per_node; ++local_rank) {
+    config.redirects.push_back(options.redirects.for_local_rank(local_rank));
+    config.tee.push_back(options.tee.for_local_rank(local_rank));
+  }
+  config.console_local_ranks = options.local_ranks_filter;
+  return config;
+}
+
+int run_dlaunch(const std::vector<std::string>& args, const Environment& env) {
+  configure_logging(env);
+  agent::AgentConfig config;
+  try {
+    const Options options = parse_options(args, env);
+    if (options.show_help) {
+      std::cout << usage_text();
+      return 0;
+    }
+    if (options.show_version) {
+      std::cout << version_text();
+      return 0;
+    }
+    for (const auto& warning : options.warnings) log().warn("{}", warning);
+    std::error_code ec;
+    const std::string cwd = std::filesystem::current_path(ec).string();
+    config = make_agent_config(options, env, cwd, DeviceProbe::system());
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "dlaunch: error: %s\n", e.what());
+    return 2;
+  }
+
+  if (config.nproc_per_node > 1 && !env.count("OMP_NUM_THREADS")) {
+    log().info("OMP_NUM_THREADS=1 for each worker (export OMP_NUM_THREADS to choose)");
+  }
+  log().info("run {}: node {}/{}, {} workers (ranks {}-{} of {}), master {}:{}, logs in {}",
+             config.run_id, config.node_rank, config.nnodes, config.nproc_per_node,
+             config.first_global_rank, config.first_global_rank + config.nproc_per_node - 1,
+             config.world_size, config.master_addr, config.master_port, config.log_dir.string());
+  try {
+    boost::asio::io_context io;
+    agent::Agent agent(io, std::move(config));
+    return agent.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dlaunch: error: %s\n", e.what());
+    return 1;
+  }
+}
+
+Environment current_environment() {
+  Environment env;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string text(*entry);
+    const auto eq = text.find('=');
+    if (eq != std::string::npos) env.emplace(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return env;
+}
+
+}  // namespace dlaunch::launcher

@@ -1,0 +1,4 @@
+# The smallest worker: start Python, read the rank, exit 0.
+import os
+
+os.environ["RANK"]
