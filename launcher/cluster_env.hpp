@@ -26,7 +26,8 @@
 //   Kubeflow  (KUBERNETES_SERVICE_HOST plus RANK, WORLD_SIZE or MASTER_ADDR): a PyTorchJob pod's
 //             RANK and WORLD_SIZE are the node rank and count; MASTER_ADDR; MASTER_PORT.
 //   environment  MASTER_ADDR and MASTER_PORT with no cluster claiming them (so an exported
-//             MASTER_PORT wins over the default 6105).
+//             MASTER_PORT wins over the default 6105) — except inside another launcher's worker
+//             (TORCHELASTIC_RUN_ID set), where they are that launcher's store: ignored, warned.
 // A malformed value that is reached is a std::invalid_argument naming the variable; values a
 // higher layer already supplied are never read, so a flag can override a broken variable.
 // Everything here is pure: the environment is passed in, nothing reads environ.
