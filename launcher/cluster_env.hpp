@@ -50,8 +50,8 @@ inline constexpr std::string_view kDefaultMasterAddr = "127.0.0.1";
 
 // The cluster this process runs in, as far as the environment tells.
 enum class ClusterKind { kNone, kAzureMl, kOpenMpi, kSlurm, kKubeflow };
-std::string_view to_string(
-    ClusterKind kind);  // "none", "Azure ML", "Open MPI", "Slurm", "Kubeflow"
+// "none", "Azure ML", "Open MPI", "Slurm", "Kubeflow".
+std::string_view to_string(ClusterKind kind);
 
 // The layer a value came from, in precedence order.
 enum class ValueSource {
@@ -64,8 +64,8 @@ enum class ValueSource {
   kEnvironment,
   kDefault
 };
-std::string_view to_string(
-    ValueSource source);  // "command line", "PET", "Azure ML", ..., "default"
+// "command line", "PET", "Azure ML", "Open MPI", "Slurm", "Kubeflow", "environment", "default".
+std::string_view to_string(ValueSource source);
 
 // A value and where it came from. `origin` is the flag or variable ("--node_rank", "NODE_RANK",
 // "first host of SLURM_JOB_NODELIST"); empty for defaults.
