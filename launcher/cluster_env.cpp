@@ -62,8 +62,7 @@ class Detector {
     open_mpi();
     slurm();
     if (kubeflow_present(env_)) kubeflow();
-    fill_addr(ValueSource::kEnvironment, "MASTER_ADDR");
-    fill_port(ValueSource::kEnvironment, "MASTER_PORT");
+    environment();
     return std::move(out_);
   }
 
@@ -211,6 +210,22 @@ class Detector {
     }
     fill_addr(ValueSource::kKubeflow, "MASTER_ADDR");
     fill_port(ValueSource::kKubeflow, "MASTER_PORT");
+  }
+
+  // Plain MASTER_ADDR/MASTER_PORT, unless they are the store of the torchrun or dlaunch whose
+  // worker we are (a nested launch must not take over its parent's port).
+  void environment() {
+    if (!need_addr() && !need_port()) return;
+    if (lookup(env_, "TORCHELASTIC_RUN_ID")) {
+      if (lookup(env_, "MASTER_ADDR") || lookup(env_, "MASTER_PORT")) {
+        out_.warnings.push_back(
+            "ignoring MASTER_ADDR/MASTER_PORT: TORCHELASTIC_RUN_ID is set, so they belong to the "
+            "launcher that started this process");
+      }
+      return;
+    }
+    fill_addr(ValueSource::kEnvironment, "MASTER_ADDR");
+    fill_port(ValueSource::kEnvironment, "MASTER_PORT");
   }
 
   // Refuses several dlaunch per node: a local size above 1 or a local rank above 0.

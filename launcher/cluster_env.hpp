@@ -26,7 +26,8 @@
 //   Kubeflow  (KUBERNETES_SERVICE_HOST plus RANK, WORLD_SIZE or MASTER_ADDR): a PyTorchJob pod's
 //             RANK and WORLD_SIZE are the node rank and count; MASTER_ADDR; MASTER_PORT.
 //   environment  MASTER_ADDR and MASTER_PORT with no cluster claiming them (so an exported
-//             MASTER_PORT wins over the default 6105).
+//             MASTER_PORT wins over the default 6105) — except inside another launcher's worker
+//             (TORCHELASTIC_RUN_ID set), where they are that launcher's store: ignored, warned.
 // A malformed value that is reached is a std::invalid_argument naming the variable; values a
 // higher layer already supplied are never read, so a flag can override a broken variable.
 // Everything here is pure: the environment is passed in, nothing reads environ.
@@ -49,8 +50,8 @@ inline constexpr std::string_view kDefaultMasterAddr = "127.0.0.1";
 
 // The cluster this process runs in, as far as the environment tells.
 enum class ClusterKind { kNone, kAzureMl, kOpenMpi, kSlurm, kKubeflow };
-std::string_view to_string(
-    ClusterKind kind);  // "none", "Azure ML", "Open MPI", "Slurm", "Kubeflow"
+// "none", "Azure ML", "Open MPI", "Slurm", "Kubeflow".
+std::string_view to_string(ClusterKind kind);
 
 // The layer a value came from, in precedence order.
 enum class ValueSource {
@@ -63,8 +64,8 @@ enum class ValueSource {
   kEnvironment,
   kDefault
 };
-std::string_view to_string(
-    ValueSource source);  // "command line", "PET", "Azure ML", ..., "default"
+// "command line", "PET", "Azure ML", "Open MPI", "Slurm", "Kubeflow", "environment", "default".
+std::string_view to_string(ValueSource source);
 
 // A value and where it came from. `origin` is the flag or variable ("--node_rank", "NODE_RANK",
 // "first host of SLURM_JOB_NODELIST"); empty for defaults.

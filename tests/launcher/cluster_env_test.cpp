@@ -398,3 +398,20 @@ TEST_CASE("cluster_env: IPv6 masters are printed with brackets") {
   CHECK(settings.describe().find("master=[fd00::4]:6000 (Open MPI AZ_BATCH_MASTER_NODE)") !=
         std::string::npos);
 }
+
+TEST_CASE(
+    "cluster_env: a dlaunch started inside a torchrun/dlaunch worker ignores its parent's store") {
+  const Environment worker = {{"TORCHELASTIC_RUN_ID", "job1"},
+                              {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+                              {"MASTER_ADDR", "127.0.0.1"},
+                              {"MASTER_PORT", "41234"},
+                              {"RANK", "3"},
+                              {"WORLD_SIZE", "4"},
+                              {"LOCAL_RANK", "3"}};
+  const auto settings = resolve_cluster(worker);
+  CHECK(settings.describe() ==
+        "cluster=none: node_rank=0 (default), nnodes=1 (default), master=127.0.0.1:6105 (default)");
+  REQUIRE(settings.warnings.size() == 1);
+  CHECK(settings.warnings[0].find("TORCHELASTIC_RUN_ID") != std::string::npos);
+  CHECK(resolve_cluster({{"TORCHELASTIC_RUN_ID", "job1"}}).warnings.empty());
+}
