@@ -63,6 +63,7 @@ void ServerCore::listen(const Endpoint& endpoint) {
     }
     if (!attempt) acceptor_.bind(candidate, attempt);
     if (!attempt) acceptor_.listen(listen_backlog(), attempt);
+    if (!attempt) acceptor_.non_blocking(true, attempt);
     if (!attempt) {
       local_ = acceptor_.local_endpoint(attempt);
       if (!attempt) return;
@@ -100,11 +101,24 @@ void ServerCore::on_accept(const boost::system::error_code& error, tcp::socket s
     });
     return;
   }
+  adopt(std::move(socket));
+  // In a connection storm the queue holds many more: take them now rather than one per trip
+  // through the event loop (bounded, so established clients are served meanwhile).
+  for (int i = 0; i < 64 && !closed_; ++i) {
+    boost::system::error_code again;
+    tcp::socket next(io_);
+    acceptor_.accept(next, again);
+    if (again) break;  // would_block, or an error the async accept will report
+    adopt(std::move(next));
+  }
+  accept_next();
+}
+
+void ServerCore::adopt(tcp::socket socket) {
   const ClientId id = next_client_++;
   auto connection = std::make_shared<StoreConnection>(shared_from_this(), std::move(socket), id);
   connections_.emplace(id, connection);
   connection->start();
-  accept_next();
 }
 
 void ServerCore::close() {

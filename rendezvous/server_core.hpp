@@ -55,6 +55,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
  private:
   void accept_next();
   void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
+  void adopt(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;

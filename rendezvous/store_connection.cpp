@@ -15,15 +15,10 @@ namespace {
 
 // Stop reading from a client that does not read its replies once this much is queued.
 constexpr std::size_t kMaxBacklog = 16 * 1024 * 1024;
-// Bytes read per readiness event before yielding to the other connections.
-constexpr std::size_t kReadBudget = 1024 * 1024;
+// Read buffer: small while a connection idles, grown for one that sends a lot.
+constexpr std::size_t kInitialReadBuffer = 1024;
+constexpr std::size_t kMaxReadBuffer = 256 * 1024;
 
-std::string describe(const tcp::socket& socket) {
-  boost::system::error_code error;
-  const auto peer = socket.remote_endpoint(error);
-  if (error) return "?";
-  return Endpoint{peer.address().to_string(), peer.port()}.to_string();
-}
 
 }  // namespace
 
@@ -31,57 +26,47 @@ StoreConnection::StoreConnection(std::shared_ptr<ServerCore> core, tcp::socket s
     : core_(std::move(core)),
       socket_(std::move(socket)),
       id_(id),
-      accepted_epoch_(core_->workers().epoch()) {
-  peer_ = describe(socket_);
+      accepted_epoch_(core_->workers().epoch()),
+      buffer_(kInitialReadBuffer) {
   boost::system::error_code error;
-  peer_address_ = socket_.remote_endpoint(error).address();
+  const auto peer = socket_.remote_endpoint(error);
+  peer_address_ = peer.address();
+  peer_ = error ? "?" : Endpoint{peer_address_.to_string(), peer.port()}.to_string();
   socket_.set_option(tcp::no_delay(true), error);
-  socket_.non_blocking(true, error);
 }
 
-void StoreConnection::start() { wait_readable(); }
+void StoreConnection::start() { read_next(); }
 
-void StoreConnection::wait_readable() {
+// async_read_some rather than a readiness wait and our own reads: Asio reads speculatively
+// while the socket had data and otherwise just waits for the next edge, so a request costs one
+// read() and no epoll_ctl, which is what a connection storm is made of.
+void StoreConnection::read_next() {
   if (closed_) return;
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& error) {
-                       self->on_readable(error);
-                     });
+  socket_.async_read_some(asio::buffer(buffer_),
+                          [self = shared_from_this()](const boost::system::error_code& error,
+                                                      std::size_t n) { self->on_read(error, n); });
 }
 
-void StoreConnection::on_readable(const boost::system::error_code& error) {
+void StoreConnection::on_read(const boost::system::error_code& error, std::size_t n) {
   if (closed_) return;
   if (error) {
-    close(error == asio::error::operation_aborted ? "" : "read failed: " + error.message());
+    const bool eof = error == asio::error::eof || error == asio::error::connection_reset;
+    if (eof && parser_.mid_request()) {
+      close("disconnected in the middle of a request");
+    } else {
+      close(eof || error == asio::error::operation_aborted ? "" : "read failed: " + error.message());
+    }
     return;
   }
-  // One buffer for every connection: the loop is single-threaded and each read is consumed by
-  // the parser before the next one.
-  static char buffer[64 * 1024];
-  std::size_t budget = kReadBudget;
-  while (budget > 0 && !closed_) {
-    boost::system::error_code read_error;
-    const std::size_t n = socket_.read_some(asio::buffer(buffer), read_error);
-    if (read_error == asio::error::would_block) break;
-    if (read_error) {
-      const bool eof = read_error == asio::error::eof || read_error == asio::error::connection_reset;
-      if (eof && parser_.mid_request()) {
-        close("disconnected in the middle of a request");
-      } else {
-        close(eof ? "" : "read failed: " + read_error.message());
-      }
-      return;
-    }
-    feed(std::string_view(buffer, n));
-    budget = n < budget ? budget - n : 0;
-    if (close_after_flush_) return;
-  }
-  if (closed_) return;
+  feed(std::string_view(buffer_.data(), n));
+  if (closed_ || close_after_flush_) return;
+  // Small buffers keep 10k idle connections cheap; one that fills its buffer gets a bigger one.
+  if (n == buffer_.size() && buffer_.size() < kMaxReadBuffer) buffer_.resize(buffer_.size() * 4);
   if (backlog() > kMaxBacklog) {
     read_paused_ = true;  // resumed by on_written once the client reads its replies
     return;
   }
-  wait_readable();
+  read_next();
 }
 
 void StoreConnection::feed(std::string_view data) {
@@ -231,7 +216,7 @@ void StoreConnection::on_written(const boost::system::error_code& error) {
   flush();
   if (read_paused_ && backlog() <= kMaxBacklog / 2) {
     read_paused_ = false;
-    wait_readable();
+    read_next();
   }
 }
 
