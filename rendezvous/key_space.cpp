@@ -76,7 +76,9 @@ bool KeySpace::check(const std::vector<std::string>& keys) const {
   return true;
 }
 
-bool KeySpace::erase(const std::string& key) { return values_.erase(key) > 0; }
+bool KeySpace::erase(const std::string& key) {
+  return values_.erase(key) > 0;
+}
 
 std::vector<std::string> KeySpace::list_keys() const {
   std::vector<std::string> keys;

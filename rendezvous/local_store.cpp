@@ -9,7 +9,9 @@ namespace dlaunch::rendezvous {
 LocalStore::LocalStore(boost::asio::io_context& io, std::shared_ptr<KeySpace> space, ClientId id)
     : io_(io), space_(std::move(space)), id_(id) {}
 
-LocalStore::~LocalStore() { space_->cancel_waits(id_); }
+LocalStore::~LocalStore() {
+  space_->cancel_waits(id_);
+}
 
 template <class Result>
 void LocalStore::post(Handler<Result> done, std::error_code error, Result result) {

@@ -38,7 +38,8 @@ class LocalStore : public AsyncStore, public std::enable_shared_from_this<LocalS
   void queue_push(std::string key, std::string value, DoneHandler done) override;
   void queue_pop(std::string key, Handler<std::optional<std::string>> done) override;
   void queue_len(std::string key, Handler<std::int64_t> done) override;
-  void barrier(std::string key, std::int64_t world_size, Timeout timeout, DoneHandler done) override;
+  void barrier(std::string key, std::int64_t world_size, Timeout timeout,
+               DoneHandler done) override;
 
  private:
   struct PendingWait {

@@ -33,8 +33,12 @@ class Cursor {
   std::size_t used_ = 0;
 };
 
-Decoded need_more() { return {Decoded::Status::kNeedMore, 0}; }
-Decoded bad() { return {Decoded::Status::kBad, 0}; }
+Decoded need_more() {
+  return {Decoded::Status::kNeedMore, 0};
+}
+Decoded bad() {
+  return {Decoded::Status::kBad, 0};
+}
 
 // LIST_KEYS may list more keys than one request may carry; this bounds it anyway.
 constexpr std::uint64_t kMaxListedKeys = std::uint64_t{1} << 24;

@@ -20,7 +20,9 @@ Outcome reply_i64(std::int64_t value) {
   return reply(std::move(bytes));
 }
 
-Outcome reply_byte(std::uint8_t value) { return reply(std::string(1, static_cast<char>(value))); }
+Outcome reply_byte(std::uint8_t value) {
+  return reply(std::string(1, static_cast<char>(value)));
+}
 
 Outcome close(std::string error) {
   Outcome outcome;

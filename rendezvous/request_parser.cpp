@@ -13,7 +13,8 @@ RequestParser::Result RequestParser::parse(std::string_view input) {
   if (stage_ == Stage::kFailed) return {Event::kError, 0};
   while (true) {
     if (reading_body_) {
-      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, input.size() - used));
+      const auto take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, input.size() - used));
       body_->append(input.data() + used, take);
       used += take;
       body_left_ -= take;
@@ -107,7 +108,8 @@ RequestParser::Event RequestParser::on_sniffed_byte(std::uint8_t byte) {
 RequestParser::Event RequestParser::start_request(std::uint8_t opcode) {
   const auto op = decode_opcode(*dialect_, opcode);
   if (!op) {
-    return fail(fmt::format("unknown opcode 0x{:02x} in the {} dialect", opcode, dialect_name(*dialect_)));
+    return fail(
+        fmt::format("unknown opcode 0x{:02x} in the {} dialect", opcode, dialect_name(*dialect_)));
   }
   static constexpr Field kKeyOnly[] = {Field::kKey};
   static constexpr Field kKeyValue[] = {Field::kKey, Field::kValue};
@@ -118,15 +120,41 @@ RequestParser::Event RequestParser::start_request(std::uint8_t opcode) {
   static constexpr Field kU32[] = {Field::kU32};
   std::span<const Field> fields;
   switch (*op) {
-    case Op::kValidate: case Op::kPing: fields = kU32; break;
-    case Op::kSet: case Op::kAppend: case Op::kQueuePush: fields = kKeyValue; break;
-    case Op::kCompareSet: fields = kCompareSet; break;
-    case Op::kGet: case Op::kDeleteKey: case Op::kWatchKey: case Op::kQueuePop:
-    case Op::kQueueLen: fields = kKeyOnly; break;
-    case Op::kAdd: case Op::kBarrier: fields = kKeyNumber; break;
-    case Op::kCheck: case Op::kWait: case Op::kMultiGet: fields = kKeys; break;
-    case Op::kMultiSet: fields = kPairs; break;
-    case Op::kGetNumKeys: case Op::kCancelWait: case Op::kListKeys: break;
+    case Op::kValidate:
+    case Op::kPing:
+      fields = kU32;
+      break;
+    case Op::kSet:
+    case Op::kAppend:
+    case Op::kQueuePush:
+      fields = kKeyValue;
+      break;
+    case Op::kCompareSet:
+      fields = kCompareSet;
+      break;
+    case Op::kGet:
+    case Op::kDeleteKey:
+    case Op::kWatchKey:
+    case Op::kQueuePop:
+    case Op::kQueueLen:
+      fields = kKeyOnly;
+      break;
+    case Op::kAdd:
+    case Op::kBarrier:
+      fields = kKeyNumber;
+      break;
+    case Op::kCheck:
+    case Op::kWait:
+    case Op::kMultiGet:
+      fields = kKeys;
+      break;
+    case Op::kMultiSet:
+      fields = kPairs;
+      break;
+    case Op::kGetNumKeys:
+    case Op::kCancelWait:
+    case Op::kListKeys:
+      break;
   }
   current_ = Request{};
   current_.op = *op;

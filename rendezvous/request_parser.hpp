@@ -52,7 +52,16 @@ class RequestParser {
   }
 
  private:
-  enum class Stage { kSniff, kSniffV2, kAgentMagic, kAgentTokenLength, kAgentToken, kOpcode, kFields, kFailed };
+  enum class Stage {
+    kSniff,
+    kSniffV2,
+    kAgentMagic,
+    kAgentTokenLength,
+    kAgentToken,
+    kOpcode,
+    kFields,
+    kFailed
+  };
   enum class Field : std::uint8_t { kKey, kValue, kI64, kU32, kKeyVector, kPairVector };
 
   // Called when the current primitive (an integer or a body) is complete; sets up the next one.
@@ -64,7 +73,8 @@ class RequestParser {
   Event fail(std::string message);
   Event complete_request();
   void expect_int(std::size_t width);
-  bool expect_body(std::string& target, std::uint64_t length, std::uint64_t limit, const char* what);
+  bool expect_body(std::string& target, std::uint64_t length, std::uint64_t limit,
+                   const char* what);
 
   Stage stage_ = Stage::kSniff;
   std::optional<Dialect> dialect_;

@@ -46,9 +46,9 @@ ServerCore::ServerCore(asio::io_context& io, std::string agent_token)
 void ServerCore::listen(const Endpoint& endpoint) {
   boost::system::error_code error;
   tcp::resolver resolver(io_);
-  const auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port),
-                                        tcp::resolver::passive | tcp::resolver::numeric_service,
-                                        error);
+  const auto results =
+      resolver.resolve(endpoint.host, std::to_string(endpoint.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, error);
   if (error) throw bind_error(error, endpoint);
   boost::system::error_code first_error;
   for (const auto& entry : results) {

@@ -28,7 +28,9 @@ std::string keys_body(const std::vector<std::string>& keys) {
   return body;
 }
 
-std::error_code closed() { return make_error_code(StoreError::kClosed); }
+std::error_code closed() {
+  return make_error_code(StoreError::kClosed);
+}
 
 }  // namespace
 
@@ -244,32 +246,33 @@ void StoreClient::write_out() {
   std::swap(in_flight_, out_);
   std::swap(in_flight_written_, out_written_);
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(in_flight_),
-                    [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                      self->writing_ = false;
-                      self->in_flight_.clear();
-                      auto written = std::move(self->in_flight_written_);
-                      self->in_flight_written_.clear();
-                      if (error == asio::error::operation_aborted) {
-                        // A connect retry closed the socket under this write: the new
-                        // attempt's handshake may be waiting in out_.
-                        return self->write_out();
-                      }
-                      if (error) return self->on_transport_error(error);
-                      for (auto& handler : written) self->post(std::move(handler), std::error_code());
-                      self->write_out();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(in_flight_),
+      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+        self->writing_ = false;
+        self->in_flight_.clear();
+        auto written = std::move(self->in_flight_written_);
+        self->in_flight_written_.clear();
+        if (error == asio::error::operation_aborted) {
+          // A connect retry closed the socket under this write: the new
+          // attempt's handshake may be waiting in out_.
+          return self->write_out();
+        }
+        if (error) return self->on_transport_error(error);
+        for (auto& handler : written) self->post(std::move(handler), std::error_code());
+        self->write_out();
+      });
 }
 
 void StoreClient::read_more() {
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this()](const boost::system::error_code& error,
-                                                      std::size_t n) {
-                            if (error) return self->on_transport_error(error);
-                            self->in_.append(self->read_buffer_, n);
-                            self->dispatch();
-                            if (!self->broken_ && self->socket_.is_open()) self->read_more();
-                          });
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const boost::system::error_code& error, std::size_t n) {
+        if (error) return self->on_transport_error(error);
+        self->in_.append(self->read_buffer_, n);
+        self->dispatch();
+        if (!self->broken_ && self->socket_.is_open()) self->read_more();
+      });
 }
 
 void StoreClient::dispatch() {
@@ -277,9 +280,11 @@ void StoreClient::dispatch() {
   while (!awaiting_.empty() && !broken_) {
     Reply reply;
     Expect& front = awaiting_.front();
-    const auto decoded = decode_reply(front.kind, front.count, std::string_view(in_).substr(used), reply);
+    const auto decoded =
+        decode_reply(front.kind, front.count, std::string_view(in_).substr(used), reply);
     if (decoded.status == Decoded::Status::kNeedMore) break;
-    if (decoded.status == Decoded::Status::kBad) return fail_all(make_error_code(StoreError::kProtocol));
+    if (decoded.status == Decoded::Status::kBad)
+      return fail_all(make_error_code(StoreError::kProtocol));
     used += decoded.used;
     Expect done = std::move(front);
     awaiting_.pop_front();
@@ -290,7 +295,8 @@ void StoreClient::dispatch() {
     }
   }
   if (broken_) return;
-  if (awaiting_.empty() && used < in_.size()) return fail_all(make_error_code(StoreError::kProtocol));
+  if (awaiting_.empty() && used < in_.size())
+    return fail_all(make_error_code(StoreError::kProtocol));
   in_.erase(0, used);
 }
 
@@ -310,7 +316,8 @@ void StoreClient::fail_all(std::error_code error) {
   Reply none;
   for (auto& expect : awaiting_) {
     if (expect.done && !expect.wait) {
-      asio::post(io_, [done = std::move(expect.done), error, none]() mutable { done(error, none); });
+      asio::post(io_,
+                 [done = std::move(expect.done), error, none]() mutable { done(error, none); });
     }
   }
   awaiting_.clear();
@@ -350,7 +357,8 @@ void StoreClient::set(std::string key, std::string value, DoneHandler done) {
 }
 
 void StoreClient::get(std::string key, Handler<std::string> done) {
-  Expect expect{ReplyKind::kBytes, 0, [done = std::move(done)](std::error_code error, Reply& reply) {
+  Expect expect{ReplyKind::kBytes, 0,
+                [done = std::move(done)](std::error_code error, Reply& reply) {
                   done(error, error ? std::string() : std::move(reply.values[0]));
                 }};
   send(Op::kGet, key_body(key), std::move(expect));
@@ -370,7 +378,8 @@ void StoreClient::compare_set(std::string key, std::string expected, std::string
   std::string body = key_body(key);
   put_bytes(body, expected);
   put_bytes(body, desired);
-  Expect expect{ReplyKind::kBytes, 0, [done = std::move(done)](std::error_code error, Reply& reply) {
+  Expect expect{ReplyKind::kBytes, 0,
+                [done = std::move(done)](std::error_code error, Reply& reply) {
                   done(error, error ? std::string() : std::move(reply.values[0]));
                 }};
   send(Op::kCompareSet, std::move(body), std::move(expect));

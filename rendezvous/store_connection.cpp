@@ -1,7 +1,7 @@
 #include "rendezvous/store_connection.hpp"
 
-#include <boost/asio/write.hpp>
 #include <fmt/format.h>
+#include <boost/asio/write.hpp>
 
 #include "rendezvous/logging.hpp"
 #include "rendezvous/request_executor.hpp"
@@ -19,7 +19,6 @@ constexpr std::size_t kMaxBacklog = 16 * 1024 * 1024;
 constexpr std::size_t kInitialReadBuffer = 1024;
 constexpr std::size_t kMaxReadBuffer = 256 * 1024;
 
-
 }  // namespace
 
 StoreConnection::StoreConnection(std::shared_ptr<ServerCore> core, tcp::socket socket, ClientId id)
@@ -35,7 +34,9 @@ StoreConnection::StoreConnection(std::shared_ptr<ServerCore> core, tcp::socket s
   socket_.set_option(tcp::no_delay(true), error);
 }
 
-void StoreConnection::start() { read_next(); }
+void StoreConnection::start() {
+  read_next();
+}
 
 // async_read_some rather than a readiness wait and our own reads: Asio reads speculatively
 // while the socket had data and otherwise just waits for the next edge, so a request costs one
@@ -54,7 +55,8 @@ void StoreConnection::on_read(const boost::system::error_code& error, std::size_
     if (eof && parser_.mid_request()) {
       close("disconnected in the middle of a request");
     } else {
-      close(eof || error == asio::error::operation_aborted ? "" : "read failed: " + error.message());
+      close(eof || error == asio::error::operation_aborted ? ""
+                                                           : "read failed: " + error.message());
     }
     return;
   }
@@ -200,9 +202,8 @@ void StoreConnection::flush() {
   std::swap(in_flight_, outgoing_);
   writing_ = true;
   asio::async_write(socket_, asio::buffer(in_flight_),
-                    [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                      self->on_written(error);
-                    });
+                    [self = shared_from_this()](const boost::system::error_code& error,
+                                                std::size_t) { self->on_written(error); });
 }
 
 void StoreConnection::on_written(const boost::system::error_code& error) {

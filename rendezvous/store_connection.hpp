@@ -1,9 +1,9 @@
 #pragma once
 // StoreConnection: one accepted socket of the store server. Reads into a small buffer (grown
-// only for connections that send a lot, so 10k idle sockets stay cheap), feeds the bytes to its RequestParser, runs the requests on its key space (workers'
-// or agents', by dialect), and writes the replies in request order through a write queue. A
-// parse error, a refused op or a refused peer closes this connection only, with a log line.
-// Idle connections are never timed out.
+// only for connections that send a lot, so 10k idle sockets stay cheap), feeds the bytes to its
+// RequestParser, runs the requests on its key space (workers' or agents', by dialect), and writes
+// the replies in request order through a write queue. A parse error, a refused op or a refused peer
+// closes this connection only, with a log line. Idle connections are never timed out.
 //
 // Owned by its pending async operations (handlers hold shared_from_this()); the server core
 // keeps a weak reference to close it. One io_context thread.
@@ -27,7 +27,8 @@ class ServerCore;
 
 class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
  public:
-  StoreConnection(std::shared_ptr<ServerCore> core, boost::asio::ip::tcp::socket socket, ClientId id);
+  StoreConnection(std::shared_ptr<ServerCore> core, boost::asio::ip::tcp::socket socket,
+                  ClientId id);
 
   void start();
   // Closes the socket and drops this connection's waiters. A non-empty reason is logged.

@@ -10,11 +10,16 @@ class Category : public std::error_category {
   const char* name() const noexcept override { return "dlaunch.store"; }
   std::string message(int value) const override {
     switch (static_cast<StoreError>(value)) {
-      case StoreError::kTimeout: return "timed out";
-      case StoreError::kClosed: return "store connection closed";
-      case StoreError::kRefused: return "store refused the agent token";
-      case StoreError::kProtocol: return "store protocol error";
-      case StoreError::kNotANumber: return "value is not a decimal integer";
+      case StoreError::kTimeout:
+        return "timed out";
+      case StoreError::kClosed:
+        return "store connection closed";
+      case StoreError::kRefused:
+        return "store refused the agent token";
+      case StoreError::kProtocol:
+        return "store protocol error";
+      case StoreError::kNotANumber:
+        return "value is not a decimal integer";
     }
     return "unknown store error";
   }

@@ -8,11 +8,11 @@
 namespace dlaunch::rendezvous {
 
 enum class StoreError {
-  kTimeout = 1,      // WAIT/BARRIER/connect ran out of time
-  kClosed,           // the client or the server closed; the request's fate is unknown
-  kRefused,          // the server refused the agent token
-  kProtocol,         // the server's reply made no sense (or a PING echo did not match)
-  kNotANumber,       // ADD/BARRIER on a value that is not a decimal integer
+  kTimeout = 1,  // WAIT/BARRIER/connect ran out of time
+  kClosed,       // the client or the server closed; the request's fate is unknown
+  kRefused,      // the server refused the agent token
+  kProtocol,     // the server's reply made no sense (or a PING echo did not match)
+  kNotANumber,   // ADD/BARRIER on a value that is not a decimal integer
 };
 
 const std::error_category& store_category();

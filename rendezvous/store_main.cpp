@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
       if (arg == "--agent-token") options.agent_token = *v;
       if (arg == "--log-level") {
         const auto level = spdlog::level::from_str(*v);
-        if (level == spdlog::level::off && *v != "off") return usage("unknown log level '" + *v + "'");
+        if (level == spdlog::level::off && *v != "off")
+          return usage("unknown log level '" + *v + "'");
         dlaunch::set_log_level(level);
       }
     } else if (arg == "-h" || arg == "--help") {

@@ -16,17 +16,25 @@ StoreServer::StoreServer(boost::asio::io_context& io, const Endpoint& bind,
   log().debug("store: serving on {} (open files limit {})", bind.to_string(), fd_limit);
 }
 
-StoreServer::~StoreServer() { close(); }
+StoreServer::~StoreServer() {
+  close();
+}
 
-std::uint16_t StoreServer::port() const { return core_->local_endpoint().port(); }
+std::uint16_t StoreServer::port() const {
+  return core_->local_endpoint().port();
+}
 
 boost::asio::ip::tcp::endpoint StoreServer::local_endpoint() const {
   return core_->local_endpoint();
 }
 
-std::uint64_t StoreServer::begin_worker_epoch() { return core_->workers().begin_epoch(); }
+std::uint64_t StoreServer::begin_worker_epoch() {
+  return core_->workers().begin_epoch();
+}
 
-std::uint64_t StoreServer::worker_epoch() const { return core_->workers().epoch(); }
+std::uint64_t StoreServer::worker_epoch() const {
+  return core_->workers().epoch();
+}
 
 std::shared_ptr<AsyncStore> StoreServer::agent_store() {
   // The aliasing pointer keeps the whole core (and so the space) alive with the store.
@@ -42,9 +50,13 @@ void StoreServer::allow_worker_peer(const boost::asio::ip::address& address) {
   core_->allow_worker_peer(address);
 }
 
-void StoreServer::allow_all_worker_peers() { core_->set_worker_peers(std::nullopt); }
+void StoreServer::allow_all_worker_peers() {
+  core_->set_worker_peers(std::nullopt);
+}
 
-void StoreServer::close() { core_->close(); }
+void StoreServer::close() {
+  core_->close();
+}
 
 StoreServer::Stats StoreServer::stats() const {
   Stats stats;
@@ -55,6 +67,8 @@ StoreServer::Stats StoreServer::stats() const {
   return stats;
 }
 
-KeySpace& StoreServer::worker_keys() { return core_->workers().keys(); }
+KeySpace& StoreServer::worker_keys() {
+  return core_->workers().keys();
+}
 
 }  // namespace dlaunch::rendezvous

@@ -72,14 +72,18 @@ inline constexpr std::uint8_t kAgentAccepted = 0;
 inline constexpr std::uint8_t kAgentRefused = 1;
 
 // Little-endian encoders (every platform torch supports is little-endian; we still spell it).
-inline void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+inline void put_u8(std::string& out, std::uint8_t v) {
+  out.push_back(static_cast<char>(v));
+}
 inline void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 inline void put_u64(std::string& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
-inline void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
+inline void put_i64(std::string& out, std::int64_t v) {
+  put_u64(out, static_cast<std::uint64_t>(v));
+}
 inline void put_bytes(std::string& out, std::string_view bytes) {
   put_u64(out, bytes.size());
   out.append(bytes);

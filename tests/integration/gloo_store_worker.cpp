@@ -5,10 +5,10 @@
 //
 // Kept out of the rendezvous library: it links LibTorch, which only tests and dtrain may.
 
+#include <torch/torch.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/torch.h>
 
 #include <chrono>
 #include <cstdlib>

@@ -37,7 +37,7 @@ TEST_CASE("key space: COMPARE_SET answers as torch does") {
   KeySpace space;
   CHECK(space.compare_set("cs", "", "new") == "new");  // missing, empty expected: created
   CHECK(space.get("cs") == "new");
-  CHECK(space.compare_set("cs2", "x", "y") == "x");    // missing, non-empty expected: "lie"
+  CHECK(space.compare_set("cs2", "x", "y") == "x");  // missing, non-empty expected: "lie"
   CHECK_FALSE(space.exists("cs2"));
   CHECK(space.compare_set("cs", "new", "newer") == "newer");  // equal: swapped
   CHECK(space.compare_set("cs", "wrong", "z") == "newer");    // differs: current value

@@ -33,7 +33,8 @@ Parse parse(std::string_view bytes, std::size_t chunk) {
       const auto result = parser.parse(piece);
       if (result.consumed > piece.size()) std::abort();
       piece.remove_prefix(result.consumed);
-      if (result.event == RequestParser::Event::kRequest) out.requests.push_back(parser.take_request());
+      if (result.event == RequestParser::Event::kRequest)
+        out.requests.push_back(parser.take_request());
       if (result.event == RequestParser::Event::kAgentHello) out.token = parser.token();
       if (result.event == RequestParser::Event::kError) {
         out.error = true;

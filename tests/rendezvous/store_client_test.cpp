@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <doctest/doctest.h>
 
 #include "rendezvous/key_space.hpp"
 #include "rendezvous/store_error.hpp"

@@ -53,7 +53,7 @@ std::vector<Exchange> v2_golden() {
       {B({0x0F}) + S("/q"), L(1) + S("one")},
       {B({0x0F}) + S("/q"), L(0)},
       {B({0x12}) + S("/bar") + L(1), B({0x00})},  // a barrier of one
-      {B({0x0C}), B({0x01})},                      // CANCEL_WAIT with nothing pending
+      {B({0x0C}), B({0x01})},                     // CANCEL_WAIT with nothing pending
   };
 }
 
@@ -119,12 +119,18 @@ TEST_CASE("server: v1 (torch 1.13) golden vectors, lockstep, bytewise and pipeli
     RawSocket client(fixture.port());
     run_in_lockstep(client, v1_golden(), false);
   }
-  fixture.on_loop([&] { fixture.server().begin_worker_epoch(); return 0; });
+  fixture.on_loop([&] {
+    fixture.server().begin_worker_epoch();
+    return 0;
+  });
   {
     RawSocket client(fixture.port());
     run_in_lockstep(client, v1_golden(), true);
   }
-  fixture.on_loop([&] { fixture.server().begin_worker_epoch(); return 0; });
+  fixture.on_loop([&] {
+    fixture.server().begin_worker_epoch();
+    return 0;
+  });
   RawSocket client(fixture.port());
   client.send(all_requests(v1_golden()));
   const auto expected = all_replies(v1_golden());
@@ -180,8 +186,10 @@ TEST_CASE("server: CANCEL_WAIT racing the wake-up yields 00 01 or 01, never a to
     writer.send(B({0x01}) + S(key) + S("v"));
     client.send(B({0x0C}));
     const auto first = client.recv(1);
-    if (first == B({0x00})) CHECK(client.recv(1) == B({0x01}));
-    else CHECK(first == B({0x01}));
+    if (first == B({0x00}))
+      CHECK(client.recv(1) == B({0x01}));
+    else
+      CHECK(first == B({0x01}));
     writer.send(B({0x07}));  // a round trip: the SET is applied
     writer.recv(8);
     client.send(B({0x03}) + S(key));
@@ -327,7 +335,8 @@ TEST_CASE("server: a new worker epoch wipes keys and closes the previous attempt
   CHECK(silent.closed_by_peer());
 
   RawSocket new_worker(fixture.port());
-  new_worker.send(kValidate + B({0x07}) + B({0x03}) + S("/0//cpu//0/0") + B({0x04}) + S("init/") + L(1));
+  new_worker.send(kValidate + B({0x07}) + B({0x03}) + S("/0//cpu//0/0") + B({0x04}) + S("init/") +
+                  L(1));
   CHECK(hex(new_worker.recv(8 + 8 + 8)) == hex(L(0) + L(0) + L(1)));
   // The agents' space and connection survive the epoch.
   agent.send(B({0x03}) + S("rdzv/round"));
@@ -356,9 +365,8 @@ TEST_CASE("server: the agent space is unreachable from worker connections") {
     CHECK(intruder.closed_by_peer());
   }
   SUBCASE("the in-process agent store sees the same space") {
-    auto value = fixture.on_loop([&] {
-      return fixture.server().worker_keys().get("/secret").value_or("");
-    });
+    auto value =
+        fixture.on_loop([&] { return fixture.server().worker_keys().get("/secret").value_or(""); });
     CHECK(value == "worker-data");
   }
 }
@@ -405,12 +413,12 @@ TEST_CASE("server: worker peer filter decisions") {
   auto core = std::make_shared<ServerCore>(io, "");
   const auto addr = [](const char* text) { return boost::asio::ip::make_address(text); };
   CHECK(core->worker_peer_allowed(addr("192.0.2.7")));  // no restriction: everyone
-  core->allow_worker_peer(addr("192.0.2.7"));            // no-op without a restriction
+  core->allow_worker_peer(addr("192.0.2.7"));           // no-op without a restriction
   core->set_worker_peers(std::vector{addr("::ffff:192.0.2.9")});
   CHECK(core->worker_peer_allowed(addr("127.0.0.1")));
   CHECK(core->worker_peer_allowed(addr("127.4.5.6")));
   CHECK(core->worker_peer_allowed(addr("::1")));
-  CHECK(core->worker_peer_allowed(addr("192.0.2.9")));        // listed as v4-mapped
+  CHECK(core->worker_peer_allowed(addr("192.0.2.9")));         // listed as v4-mapped
   CHECK(core->worker_peer_allowed(addr("::ffff:192.0.2.9")));  // seen on a dual-stack socket
   CHECK_FALSE(core->worker_peer_allowed(addr("192.0.2.7")));
   core->allow_worker_peer(addr("192.0.2.7"));

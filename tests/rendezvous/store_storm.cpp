@@ -15,8 +15,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/connect.hpp>
@@ -84,7 +84,8 @@ class Storm {
  public:
   explicit Storm(Settings settings) : settings_(std::move(settings)) {
     endpoint_ = tcp::endpoint(asio::ip::make_address(settings_.host), settings_.port);
-    for (int i = 0; i < settings_.threads; ++i) loops_.push_back(std::make_unique<asio::io_context>(1));
+    for (int i = 0; i < settings_.threads; ++i)
+      loops_.push_back(std::make_unique<asio::io_context>(1));
   }
 
   int run() {
@@ -98,7 +99,8 @@ class Storm {
       if (!error) stop_all();
     });
     std::vector<std::thread> threads;
-    for (std::size_t i = 1; i < loops_.size(); ++i) threads.emplace_back([this, i] { loops_[i]->run(); });
+    for (std::size_t i = 1; i < loops_.size(); ++i)
+      threads.emplace_back([this, i] { loops_[i]->run(); });
     loops_[0]->run();
     for (auto& thread : threads) thread.join();
     const double total_ms = std::chrono::duration<double, std::milli>(end_ - start_).count();
@@ -109,15 +111,18 @@ class Storm {
       return 1;
     }
     std::sort(add_us_.begin(), add_us_.end());
-    auto pct = [&](double p) { return add_us_[static_cast<std::size_t>(p * (add_us_.size() - 1))]; };
+    auto pct = [&](double p) {
+      return add_us_[static_cast<std::size_t>(p * (add_us_.size() - 1))];
+    };
     auto since_start = [&](Clock::time_point t) {
       return std::chrono::duration<double, std::milli>(t - start_).count();
     };
-    std::printf("clients=%d dialect=%s total_ms=%.1f add_p50_ms=%.2f add_p99_ms=%.2f "
-                "add_max_ms=%.2f all_connected_ms=%.1f all_added_ms=%.1f connect_retries=%d\n",
-                settings_.clients, dialect_name(settings_.dialect), total_ms, pct(0.5) / 1000,
-                pct(0.99) / 1000, add_us_.back() / 1000, since_start(connected_at_),
-                since_start(added_at_), retries_);
+    std::printf(
+        "clients=%d dialect=%s total_ms=%.1f add_p50_ms=%.2f add_p99_ms=%.2f "
+        "add_max_ms=%.2f all_connected_ms=%.1f all_added_ms=%.1f connect_retries=%d\n",
+        settings_.clients, dialect_name(settings_.dialect), total_ms, pct(0.5) / 1000,
+        pct(0.99) / 1000, add_us_.back() / 1000, since_start(connected_at_), since_start(added_at_),
+        retries_);
     return 0;
   }
 
@@ -170,16 +175,19 @@ class Storm {
 Client::Client(Storm& storm, int index)
     : storm_(storm), index_(index), socket_(storm.io(index)), backoff_(storm.io(index)) {}
 
-void Client::start() { connect(); }
+void Client::start() {
+  connect();
+}
 
 void Client::connect() {
-  socket_.async_connect(storm_.endpoint(), [self = shared_from_this()](const boost::system::error_code& error) {
-    if (error) return self->retry();
-    self->socket_.set_option(tcp::no_delay(true));
-    if (!self->connected_once_) self->storm_.on_connected();
-    self->connected_once_ = true;
-    self->handshake();
-  });
+  socket_.async_connect(storm_.endpoint(),
+                        [self = shared_from_this()](const boost::system::error_code& error) {
+                          if (error) return self->retry();
+                          self->socket_.set_option(tcp::no_delay(true));
+                          if (!self->connected_once_) self->storm_.on_connected();
+                          self->connected_once_ = true;
+                          self->handshake();
+                        });
 }
 
 // A refused or reset connection (full accept queue) starts over on a new socket, as torch's
@@ -202,7 +210,8 @@ template <class Next>
 void Client::write_then_read(std::size_t reply, Next next) {
   have_ = 0;
   asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this(), reply, next](const boost::system::error_code& error, std::size_t) {
+                    [self = shared_from_this(), reply, next](const boost::system::error_code& error,
+                                                             std::size_t) {
                       if (error) return self->retry();
                       if (reply == 0) return next();
                       self->read_until(reply, next);
@@ -212,8 +221,8 @@ void Client::write_then_read(std::size_t reply, Next next) {
 template <class Next>
 void Client::read_until(std::size_t reply, Next next) {
   socket_.async_read_some(asio::buffer(in_ + have_, sizeof in_ - have_),
-                          [self = shared_from_this(), reply, next](const boost::system::error_code& error,
-                                                                   std::size_t n) {
+                          [self = shared_from_this(), reply, next](
+                              const boost::system::error_code& error, std::size_t n) {
                             if (error) return self->retry();
                             self->have_ += n;
                             if (self->have_ < reply) return self->read_until(reply, next);
@@ -282,11 +291,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--host") settings.host = value;
-    else if (flag == "--port") settings.port = static_cast<std::uint16_t>(std::stoi(value));
-    else if (flag == "--clients") settings.clients = std::stoi(value);
-    else if (flag == "--timeout") settings.timeout_s = std::stoi(value);
-    else if (flag == "--threads") settings.threads = std::max(1, std::stoi(value));
+    if (flag == "--host")
+      settings.host = value;
+    else if (flag == "--port")
+      settings.port = static_cast<std::uint16_t>(std::stoi(value));
+    else if (flag == "--clients")
+      settings.clients = std::stoi(value);
+    else if (flag == "--timeout")
+      settings.timeout_s = std::stoi(value);
+    else if (flag == "--threads")
+      settings.threads = std::max(1, std::stoi(value));
     else if (flag == "--dialect" && (value == "v1" || value == "v2"))
       settings.dialect = value == "v1" ? Dialect::kV1 : Dialect::kV2;
     else {
@@ -295,7 +309,8 @@ int main(int argc, char** argv) {
     }
   }
   if (settings.port == 0 || settings.clients < 1) {
-    std::fprintf(stderr, "usage: store_storm --port P [--clients N] [--dialect v1|v2] [--timeout S]\n");
+    std::fprintf(stderr,
+                 "usage: store_storm --port P [--clients N] [--dialect v1|v2] [--timeout S]\n");
     return 2;
   }
   raise_fd_limit();

@@ -26,7 +26,9 @@ inline std::string U32(std::uint32_t n) {
   put_u32(out, n);
   return out;
 }
-inline std::string S(std::string_view s) { return L(static_cast<std::int64_t>(s.size())) + std::string(s); }
+inline std::string S(std::string_view s) {
+  return L(static_cast<std::int64_t>(s.size())) + std::string(s);
+}
 
 inline const std::string kValidate = B({0x00, 0xCE, 0xF7, 0x85, 0x3C});
 
