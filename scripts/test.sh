@@ -10,4 +10,5 @@ build=${DLAUNCH_BUILD_DIR:-build}
 jobs=$(nproc)
 cmake -S . -B "$build" -G Ninja -DDLAUNCH_WERROR=ON
 cmake --build "$build" -j"$jobs"
+./scripts/fuzz_store_parser.sh 60
 ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 600
