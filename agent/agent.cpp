@@ -35,8 +35,28 @@ Agent::Agent(boost::asio::io_context& io, AgentConfig config, Console console)
   report_.log_dir = config_.log_dir;
 }
 
+bool Agent::serve_store() {
+  const bool v6 = config_.master_addr.find(':') != std::string::npos;
+  const rendezvous::Endpoint bind{config_.standalone ? "127.0.0.1" : (v6 ? "::" : "0.0.0.0"),
+                                  config_.standalone ? std::uint16_t{0} : config_.master_port};
+  try {
+    store_ = std::make_unique<rendezvous::StoreServer>(io_, bind);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dlaunch: error: %s\n", e.what());
+    return false;
+  }
+  config_.master_port = store_->port();
+  return true;
+}
+
 int Agent::run() {
   report_.start_time = std::chrono::system_clock::now();
+  if (config_.agent_store && config_.node_rank == 0 && !serve_store()) return 1;
+  log().info("run {}: node {}/{}, {} workers (ranks {}-{} of {}), store {}:{}{}, logs in {}",
+             config_.run_id, config_.node_rank, config_.nnodes, config_.nproc_per_node,
+             config_.first_global_rank, config_.first_global_rank + config_.nproc_per_node - 1,
+             config_.world_size, config_.master_addr, config_.master_port,
+             store_ ? " (served here)" : "", config_.log_dir.string());
   guard_.emplace();
   wait_for_signal();
   start_attempt(0);
@@ -66,6 +86,9 @@ void Agent::on_signal(int sig) {
 
 void Agent::start_attempt(int attempt) {
   log().debug("attempt {}: starting {} workers", attempt, config_.nproc_per_node);
+  // torch >= 2 workers add no per-attempt prefix: stale Gloo addresses or NCCL ids of the
+  // previous attempt must not be there for them to read.
+  if (store_) store_->begin_worker_epoch();
   group_ = std::make_shared<WorkerGroup>(io_, config_, attempt, console_, &*guard_);
   group_->start([this](AttemptResult result) { on_attempt_done(std::move(result)); });
 }
@@ -95,6 +118,7 @@ void Agent::finish() {
   finished_ = true;
   report_.end_time = std::chrono::system_clock::now();
   signals_.cancel();
+  if (store_) store_->close();
   write_summary_json(report_);
   const std::string summary = format_summary(report_);
   if (!report_.succeeded()) {

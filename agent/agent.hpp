@@ -1,6 +1,7 @@
 #pragma once
-// Agent: runs one node's share of a job to the end. It starts the worker group, restarts
-// it after a failure while the restart budget lasts, forwards TERM/INT/HUP/QUIT to the
+// Agent: runs one node's share of a job to the end. On node 0 it serves the workers' c10d
+// store on MASTER_PORT for the whole job, with a clean key space for every attempt. It
+// starts the worker group, restarts it after a failure while the restart budget lasts, forwards TERM/INT/HUP/QUIT to the
 // workers, and at the end prints the summary, writes dlaunch_summary.json and returns the
 // exit code. One io_context, one thread; everything here runs on it.
 
@@ -15,6 +16,7 @@
 #include "agent/job_report.hpp"
 #include "agent/orphan_guard.hpp"
 #include "agent/worker_group.hpp"
+#include "rendezvous/store_server.hpp"
 
 namespace dlaunch::agent {
 
@@ -33,12 +35,15 @@ class Agent {
   void on_signal(int sig);
   void wait_for_signal();
   void finish();
+  // Binds MASTER_PORT (port 0 on loopback for --standalone). False when it cannot.
+  bool serve_store();
 
   boost::asio::io_context& io_;
   AgentConfig config_;
   Console console_;
   std::optional<OrphanGuard> guard_;
   boost::asio::signal_set signals_;
+  std::unique_ptr<rendezvous::StoreServer> store_;  // on the node that serves MASTER_PORT
   std::shared_ptr<WorkerGroup> group_;
   JobReport report_;
   bool finished_ = false;

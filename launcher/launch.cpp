@@ -1,7 +1,5 @@
 #include "launcher/launch.hpp"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -78,22 +76,6 @@ std::string nproc_text(const NprocSpec& spec) {
   return std::to_string(spec.count);
 }
 
-// A free loopback port for --standalone until the agent serves the store itself.
-std::uint16_t free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  std::uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
 void configure_logging(const Environment& env) {
   std::string level = "info";
   for (const char* key : {"LOGLEVEL", "DLAUNCH_LOG_LEVEL"}) {
@@ -131,7 +113,7 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
     config.node_rank = 0;
     config.nnodes = 1;
     config.master_addr = "127.0.0.1";
-    config.master_port = free_loopback_port();
+    config.master_port = 0;  // the agent binds a free one
   } else {
     ClusterValues command_line, pet;
     split_layers(options, command_line, pet);
@@ -152,6 +134,8 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
     throw UsageError("--master_port 0 is only meaningful with --standalone");
   }
 
+  // Node 0's agent serves the workers' store on MASTER_PORT; every rank is a client.
+  config.agent_store = true;
   // Static rendezvous: every node runs the same number of workers.
   config.first_global_rank = config.node_rank * config.nproc_per_node;
   config.world_size = config.nnodes * config.nproc_per_node;
@@ -208,10 +192,6 @@ int run_dlaunch(const std::vector<std::string>& args, const Environment& env) {
   if (config.nproc_per_node > 1 && !env.count("OMP_NUM_THREADS")) {
     log().info("OMP_NUM_THREADS=1 for each worker (export OMP_NUM_THREADS to choose)");
   }
-  log().info("run {}: node {}/{}, {} workers (ranks {}-{} of {}), master {}:{}, logs in {}",
-             config.run_id, config.node_rank, config.nnodes, config.nproc_per_node,
-             config.first_global_rank, config.first_global_rank + config.nproc_per_node - 1,
-             config.world_size, config.master_addr, config.master_port, config.log_dir.string());
   try {
     boost::asio::io_context io;
     agent::Agent agent(io, std::move(config));

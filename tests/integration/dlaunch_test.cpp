@@ -95,7 +95,7 @@ TEST_CASE("dlaunch: the environment of each worker, for 1 and 4 workers") {
       CHECK(env.at("ROLE_WORLD_SIZE") == std::to_string(nproc));
       CHECK(env.at("MASTER_ADDR") == "127.0.0.1");
       CHECK(std::stoi(env.at("MASTER_PORT")) > 0);
-      CHECK(env.count("TORCHELASTIC_USE_AGENT_STORE") == 1);
+      CHECK(env.at("TORCHELASTIC_USE_AGENT_STORE") == "True");
       CHECK(env.at("TORCHELASTIC_RESTART_COUNT") == "0");
       CHECK(env.at("TORCHELASTIC_MAX_RESTARTS") == "0");
       // --standalone makes up a fresh run id, as torchrun does; all ranks share it.
@@ -137,6 +137,31 @@ TEST_CASE("dlaunch: Azure ML's per-node command line gives torch.distributed.lau
   }
   CHECK(std::filesystem::exists(dir / "logs/70_driver_log_0.txt"));
   CHECK(std::filesystem::exists(dir / "logs/70_driver_log_1.txt"));
+}
+
+TEST_CASE("dlaunch: a busy MASTER_PORT is one clear error naming it, nothing started") {
+  TempDir dir;
+  // Hold a port the way another service on 6105 would.
+  const auto probe = run({dlaunch_bin(), "--standalone", "--no_python", "--log_dir",
+                          (dir / "logs0").string(), "/bin/sh", "-c", "echo $MASTER_PORT"});
+  REQUIRE(probe.exit_code == 0);
+  Subprocess holder({"/usr/bin/python3", "-c",
+                     "import socket,sys,time\n"
+                     "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                     "s.bind(('0.0.0.0', 0)); s.listen(); open(sys.argv[1],'w').write(str(s.getsockname()[1]))\n"
+                     "time.sleep(60)",
+                     (dir / "port").string()},
+                    {}, dir / "holder.out", dir / "holder.err");
+  REQUIRE(eventually([&] { return !read_file(dir / "port").empty(); }, std::chrono::seconds(10)));
+  const std::string port = read_file(dir / "port");
+  const auto result = run({dlaunch_bin(), "--nproc_per_node", "2", "--master_port", port, "--use_env",
+                           "--log_dir", (dir / "logs").string(), worker("env_dump.py")},
+                          {{"OUT", dir.path().string()}});
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("dlaunch: error: ") != std::string::npos);
+  CHECK(result.err.find(":" + port) != std::string::npos);
+  CHECK(result.err.find("in use") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "env_0"));
 }
 
 TEST_CASE("dlaunch: legacy launch (no --use_env) passes --local_rank=N before the script's args") {

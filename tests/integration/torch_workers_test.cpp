@@ -58,3 +58,25 @@ TEST_CASE("torch: a @record worker's exception is the root cause in the summary"
   const auto summary = read_file(dir / "logs/dlaunch_summary.json");
   CHECK(summary.find("ValueError: out of cheese") != std::string::npos);
 }
+
+TEST_CASE("torch: rank 0 exiting early does not take the store from the others") {
+  TempDir dir;
+  const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "3", "--log_dir",
+                           (dir / "logs").string(), worker("rank0_leaves.py")},
+                          kTorchEnv, {}, std::chrono::seconds(120));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("[1]: rank 1 sum 2.0") != std::string::npos);
+  CHECK(result.out.find("[2]: rank 2 sum 2.0") != std::string::npos);
+}
+
+TEST_CASE("torch: after a failure the restarted attempt meets on a clean store") {
+  TempDir dir;
+  const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--max_restarts",
+                           "1", "--log_dir", (dir / "logs").string(), worker("fail_then_succeed.py")},
+                          kTorchEnv, {}, std::chrono::seconds(120));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("attempt 1 rank 0 sum 2.0") != std::string::npos);
+  CHECK(result.out.find("attempt 1 rank 1 sum 2.0") != std::string::npos);
+}
