@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/netns.hpp"
 #include "tests/support/subprocess.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -238,4 +239,18 @@ TEST_CASE("dlaunch: restarts, attempt 0 fails and attempt 1 succeeds") {
   CHECK(result.exit_code == 0);
   const auto summary = read_file(dir / "logs/dlaunch_summary.json");
   CHECK(summary.find("\"restarts\": 1") != std::string::npos);
+}
+
+TEST_CASE("dlaunch: runs in a network namespace host, workers meet on its address") {
+  REQUIRE(can_make_netns());
+  NetnsHosts hosts(2);
+  TempDir dir;
+  // A job on host 2 whose store is served on host 2's own address (not loopback).
+  const auto result = run(hosts.on_host(2, {dlaunch_bin(), "--nproc_per_node", "2", "--master_addr",
+                                            hosts.address(2), "--master_port", "29555", "--no_python",
+                                            "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
+                                            "echo $MASTER_ADDR:$MASTER_PORT"}));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("[1]: " + hosts.address(2) + ":29555") != std::string::npos);
 }
