@@ -84,7 +84,9 @@ void ServerCore::start_accepting() {
 
 void ServerCore::accept_next() {
   if (closed_) return;
+  // The peer's address comes with the accept: no getpeername() per connection.
   acceptor_.async_accept(
+      accepted_peer_,
       [self = shared_from_this()](const boost::system::error_code& error, tcp::socket socket) {
         self->on_accept(error, std::move(socket));
       });
@@ -101,22 +103,24 @@ void ServerCore::on_accept(const boost::system::error_code& error, tcp::socket s
     });
     return;
   }
-  adopt(std::move(socket));
+  adopt(std::move(socket), accepted_peer_);
   // In a connection storm the queue holds many more: take them now rather than one per trip
   // through the event loop (bounded, so established clients are served meanwhile).
   for (int i = 0; i < 64 && !closed_; ++i) {
     boost::system::error_code again;
     tcp::socket next(io_);
-    acceptor_.accept(next, again);
+    tcp::endpoint peer;
+    acceptor_.accept(next, peer, again);
     if (again) break;  // would_block, or an error the async accept will report
-    adopt(std::move(next));
+    adopt(std::move(next), peer);
   }
   accept_next();
 }
 
-void ServerCore::adopt(tcp::socket socket) {
+void ServerCore::adopt(tcp::socket socket, const tcp::endpoint& peer) {
   const ClientId id = next_client_++;
-  auto connection = std::make_shared<StoreConnection>(shared_from_this(), std::move(socket), id);
+  auto connection =
+      std::make_shared<StoreConnection>(shared_from_this(), std::move(socket), peer, id);
   connections_.emplace(id, connection);
   connection->start();
 }

@@ -55,12 +55,13 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
  private:
   void accept_next();
   void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
-  void adopt(boost::asio::ip::tcp::socket socket);
+  void adopt(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
   boost::asio::ip::tcp::endpoint local_;
+  boost::asio::ip::tcp::endpoint accepted_peer_;
   std::string agent_token_;
   std::optional<std::vector<boost::asio::ip::address>> worker_peers_;
   WorkerSpace workers_;

@@ -28,7 +28,7 @@ class ServerCore;
 class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
  public:
   StoreConnection(std::shared_ptr<ServerCore> core, boost::asio::ip::tcp::socket socket,
-                  ClientId id);
+                  const boost::asio::ip::tcp::endpoint& peer, ClientId id);
 
   void start();
   // Closes the socket and drops this connection's waiters. A non-empty reason is logged.
@@ -45,13 +45,13 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
   void cancel_waits();
   void flush();
   void on_written(const boost::system::error_code& error);
+  std::string peer_name() const;  // "host:port", for log lines
   std::size_t backlog() const { return outgoing_.size() + in_flight_.size(); }
 
   std::shared_ptr<ServerCore> core_;
   boost::asio::ip::tcp::socket socket_;
   const ClientId id_;
-  std::string peer_;
-  boost::asio::ip::address peer_address_;
+  boost::asio::ip::tcp::endpoint peer_;
   std::uint64_t accepted_epoch_;
 
   std::vector<char> buffer_;
