@@ -137,6 +137,26 @@ TEST_CASE("server: v1 (torch 1.13) golden vectors, lockstep, bytewise and pipeli
   CHECK(hex(client.recv(expected.size())) == hex(expected));
 }
 
+TEST_CASE("server: v1 with torch 2.1's additions (APPEND, MULTI_*, CANCEL_WAIT)") {
+  ServerFixture fixture;
+  RawSocket client(fixture.port());
+  run_in_lockstep(client,
+                  {
+                      {B({0x09}) + S("/ap") + S("a"), ""},
+                      {B({0x09}) + S("/ap") + S("b"), ""},
+                      {B({0x02}) + S("/ap"), S("ab")},
+                      {B({0x0B}) + L(2) + S("/m1") + S("x") + S("/m2") + S("yy"), ""},
+                      {B({0x0A}) + L(2) + S("/m1") + S("/m2"), S("x") + S("yy")},
+                      {B({0x0C}), B({0x01})},
+                  },
+                  true);
+  client.send(B({0x05}) + L(1) + S("/never"));
+  CHECK(client.silent_for(100));
+  client.send(B({0x0C}));
+  CHECK(client.recv(1) == B({0x01}));
+  CHECK(client.silent_for(50));
+}
+
 TEST_CASE("server: v1 and v2 clients share one key space") {
   ServerFixture fixture;
   RawSocket old_client(fixture.port());
