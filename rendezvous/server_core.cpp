@@ -7,6 +7,8 @@
 #include <fstream>
 #include <system_error>
 
+#include <boost/asio/post.hpp>
+
 #include "rendezvous/logging.hpp"
 #include "rendezvous/store_connection.hpp"
 
@@ -148,6 +150,12 @@ bool ServerCore::agent_token_matches(std::string_view token) const {
     diff |= static_cast<unsigned char>(token[i] ^ agent_token_[i]);
   }
   return diff == 0;
+}
+
+void ServerCore::agent_connection_changed(const tcp::endpoint& peer, bool open) {
+  if (!agent_observer_ || closed_) return;
+  // Posted: the observer may call back into the server (close it, restrict peers) safely.
+  asio::post(io_, [observer = agent_observer_, peer, open] { observer(peer, open); });
 }
 
 void ServerCore::set_worker_peers(std::optional<std::vector<asio::ip::address>> allowed) {

@@ -132,6 +132,8 @@ void StoreConnection::on_agent_hello() {
   }
   replies_.fill(slot, std::string(1, static_cast<char>(kAgentAccepted)));
   space_ = &core_->agent_space();
+  agent_ = true;
+  core_->agent_connection_changed(peer_, true);
   if (log().should_log(spdlog::level::debug)) {
     log().debug("store: agent connection from {}", peer_name());
   }
@@ -235,6 +237,7 @@ void StoreConnection::close(const std::string& reason) {
   if (space_) space_->cancel_waits(id_);
   pending_waits_.clear();
   if (worker_) core_->workers().leave(id_);
+  if (agent_) core_->agent_connection_changed(peer_, false);
   core_->forget(id_);
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -58,6 +58,7 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
   RequestParser parser_;
   bool classified_ = false;
   bool worker_ = false;
+  bool agent_ = false;         // an agent connection whose token was accepted
   KeySpace* space_ = nullptr;  // set once the dialect (and, for agents, the token) is known
 
   ReplyQueue replies_;

@@ -11,6 +11,7 @@
 // Not thread-safe: call it from the io_context's thread (or before it runs).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,16 @@ class StoreServer {
   void restrict_worker_peers(std::vector<boost::asio::ip::address> allowed);
   void allow_worker_peer(const boost::asio::ip::address& address);
   void allow_all_worker_peers();
+
+  // Tells `observer(peer, open)` when an agent connection is accepted (token checked) and when
+  // it ends. A closed connection is the fastest sign of a killed agent (a cut link shows only
+  // through missed heartbeats). Match `peer` with StoreClient::local_endpoint() of the agent.
+  // Runs on the loop, never inside a server call.
+  void set_agent_observer(
+      std::function<void(const boost::asio::ip::tcp::endpoint& peer, bool open)> observer);
+
+  // The agents' key space, for synchronous use by this node's agent on the loop thread.
+  KeySpace& agent_keys();
 
   // Stops listening and closes every connection; in-process waits end with kClosed.
   void close();
