@@ -2,7 +2,9 @@
 // (shared/reference/tcpstore-protocol.md, appendix), for both torch dialects.
 #include "rendezvous/store_server.hpp"
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <system_error>
 #include <vector>
 
@@ -446,4 +448,24 @@ TEST_CASE("server: worker peer filter decisions") {
   CHECK_FALSE(core->worker_peer_allowed(addr("2001:db8::1")));
   core->set_worker_peers(std::nullopt);
   CHECK(core->worker_peer_allowed(addr("2001:db8::1")));
+}
+
+TEST_CASE("server: an 8 MiB value round-trips, and a client that reads late gets every reply") {
+  ServerFixture fixture;
+  RawSocket client(fixture.port());
+  std::string value(8 * 1024 * 1024, 'v');
+  for (std::size_t i = 0; i < value.size(); i += 4096) value[i] = static_cast<char>('a' + i % 26);
+  client.send(kValidate + B({0x01}) + S("/big") + S(value));
+  // 6 GETs = 48 MiB of replies, requested before reading any: the server stops reading from
+  // this client while its replies pile up, and resumes once they are read.
+  std::string gets;
+  for (int i = 0; i < 6; ++i) gets += B({0x03}) + S("/big");
+  client.send(gets);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  client.send(B({0x07}));  // arrives while the server is not reading this client
+  for (int i = 0; i < 6; ++i) {
+    CHECK(client.recv(8) == L(static_cast<std::int64_t>(value.size())));
+    CHECK(client.recv(value.size()) == value);
+  }
+  CHECK(client.recv(8) == L(1));
 }
