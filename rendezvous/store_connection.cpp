@@ -65,6 +65,10 @@ void StoreConnection::on_read(const boost::system::error_code& error, std::size_
   }
   feed(std::string_view(buffer_.data(), n));
   if (closed_ || close_after_flush_) return;
+  if (!held_input_.empty()) {
+    read_paused_ = true;  // resumed by on_written once the client reads its replies
+    return;
+  }
   // Small buffers keep 10k idle connections cheap; one that fills its buffer gets a bigger one.
   if (n == buffer_.size() && buffer_.size() < kMaxReadBuffer) buffer_.resize(buffer_.size() * 4);
   if (backlog() > kMaxBacklog) {
@@ -76,6 +80,12 @@ void StoreConnection::on_read(const boost::system::error_code& error, std::size_
 
 void StoreConnection::feed(std::string_view data) {
   while (!data.empty() && !closed_ && !close_after_flush_) {
+    if (backlog() > kMaxBacklog) {
+      // Pipelined requests whose replies would pile up (e.g. thousands of GETs of big values
+      // in one read): keep the rest of the input until the client has read its replies.
+      held_input_.assign(data.data(), data.size());
+      break;
+    }
     const auto result = parser_.parse(data);
     data.remove_prefix(result.consumed);
     if (!classified_ && parser_.dialect()) {
@@ -226,6 +236,16 @@ void StoreConnection::on_written(const boost::system::error_code& error) {
   flush();
   if (read_paused_ && backlog() <= kMaxBacklog / 2) {
     read_paused_ = false;
+    if (!held_input_.empty()) {
+      const std::string held = std::move(held_input_);
+      held_input_.clear();
+      feed(held);
+      if (closed_ || close_after_flush_) return;
+      if (!held_input_.empty()) {
+        read_paused_ = true;
+        return;
+      }
+    }
     read_next();
   }
 }

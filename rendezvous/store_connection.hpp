@@ -46,7 +46,9 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
   void flush();
   void on_written(const boost::system::error_code& error);
   std::string peer_name() const;  // "host:port", for log lines
-  std::size_t backlog() const { return outgoing_.size() + in_flight_.size(); }
+  std::size_t backlog() const {
+    return outgoing_.size() + in_flight_.size() + replies_.pending_bytes();
+  }
 
   std::shared_ptr<ServerCore> core_;
   boost::asio::ip::tcp::socket socket_;
@@ -63,8 +65,9 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
 
   ReplyQueue replies_;
   std::vector<std::pair<WaiterId, ReplyQueue::Slot>> pending_waits_;
-  std::string outgoing_;   // replies ready, not yet handed to the socket
-  std::string in_flight_;  // the bytes of the async_write in progress
+  std::string outgoing_;    // replies ready, not yet handed to the socket
+  std::string in_flight_;   // the bytes of the async_write in progress
+  std::string held_input_;  // input not parsed yet because too many replies are queued
   bool writing_ = false;
   bool read_paused_ = false;
   bool close_after_flush_ = false;
