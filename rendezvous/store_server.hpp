@@ -29,8 +29,9 @@ class ServerCore;
 class KeySpace;
 
 struct StoreServerOptions {
-  // The job token agents must present (issue 4's --rdzv_token). Empty: agents present an empty
-  // one. Workers never present it: they cannot open agent connections either way.
+  // The job token agents must present in their hello (issue 4's --rdzv_token), compared in
+  // constant time. Empty: the hello carries an empty token, so any program that speaks the
+  // dlaunch agent hello gets in; torch workers never send it.
   std::string agent_token;
 };
 
@@ -45,10 +46,11 @@ class StoreServer {
   std::uint16_t port() const;
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
-  // Starts a clean worker key space for a new attempt; call before spawning its workers.
-  // Closes the previous attempt's worker connections, wipes its keys, queues, waiters and the
-  // init/ counter. Agent connections and the agent space are untouched. Returns the epoch
-  // number (0 before the first call).
+  // Starts a clean worker key space for a new attempt; call once the previous attempt's workers
+  // are stopped and before spawning the next ones. Closes the previous attempt's worker
+  // connections (and refuses any accepted before this call that speaks a worker dialect later),
+  // wipes keys, queues, waiters and the init/ counter. Agent connections and the agent space
+  // are untouched. Returns the epoch number (0 before the first call).
   std::uint64_t begin_worker_epoch();
   std::uint64_t worker_epoch() const;
 
