@@ -9,6 +9,10 @@
 // host:port ("cannot serve the store on 0.0.0.0:6105: Address already in use"). Serving starts
 // with the constructor too; everything runs on the given io_context, which the caller runs.
 // Not thread-safe: call it from the io_context's thread (or before it runs).
+//
+// Scale: a connection storm of N ranks needs a listen backlog of about N; the kernel caps it at
+// net.core.somaxconn (and half-open ones at net.ipv4.tcp_max_syn_backlog): raise both past the
+// rank count for more than ~4k ranks per server, or clients retry their connects.
 
 #include <cstdint>
 #include <functional>
