@@ -22,6 +22,7 @@ class ReplyQueue {
   }
   void fill(Slot slot, std::string bytes) {
     Entry& entry = at(slot);
+    pending_bytes_ += bytes.size();
     entry.bytes = std::move(bytes);
     entry.done = true;
   }
@@ -33,6 +34,7 @@ class ReplyQueue {
     bool took = false;
     while (!slots_.empty() && slots_.front().done) {
       out.append(slots_.front().bytes);
+      pending_bytes_ -= slots_.front().bytes.size();
       slots_.pop_front();
       ++first_;
       took = true;
@@ -40,6 +42,8 @@ class ReplyQueue {
     return took;
   }
   bool empty() const { return slots_.empty(); }
+  // Bytes of filled replies not taken yet (held behind an unanswered slot, or just filled).
+  std::size_t pending_bytes() const { return pending_bytes_; }
 
  private:
   struct Entry {
@@ -53,6 +57,7 @@ class ReplyQueue {
 
   std::deque<Entry> slots_;
   Slot first_ = 0;
+  std::size_t pending_bytes_ = 0;
 };
 
 }  // namespace dlaunch::rendezvous

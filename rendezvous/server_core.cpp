@@ -7,6 +7,8 @@
 #include <fstream>
 #include <system_error>
 
+#include <boost/asio/post.hpp>
+
 #include "rendezvous/logging.hpp"
 #include "rendezvous/store_connection.hpp"
 
@@ -84,7 +86,9 @@ void ServerCore::start_accepting() {
 
 void ServerCore::accept_next() {
   if (closed_) return;
+  // The peer's address comes with the accept: no getpeername() per connection.
   acceptor_.async_accept(
+      accepted_peer_,
       [self = shared_from_this()](const boost::system::error_code& error, tcp::socket socket) {
         self->on_accept(error, std::move(socket));
       });
@@ -101,22 +105,24 @@ void ServerCore::on_accept(const boost::system::error_code& error, tcp::socket s
     });
     return;
   }
-  adopt(std::move(socket));
+  adopt(std::move(socket), accepted_peer_);
   // In a connection storm the queue holds many more: take them now rather than one per trip
   // through the event loop (bounded, so established clients are served meanwhile).
   for (int i = 0; i < 64 && !closed_; ++i) {
     boost::system::error_code again;
     tcp::socket next(io_);
-    acceptor_.accept(next, again);
+    tcp::endpoint peer;
+    acceptor_.accept(next, peer, again);
     if (again) break;  // would_block, or an error the async accept will report
-    adopt(std::move(next));
+    adopt(std::move(next), peer);
   }
   accept_next();
 }
 
-void ServerCore::adopt(tcp::socket socket) {
+void ServerCore::adopt(tcp::socket socket, const tcp::endpoint& peer) {
   const ClientId id = next_client_++;
-  auto connection = std::make_shared<StoreConnection>(shared_from_this(), std::move(socket), id);
+  auto connection =
+      std::make_shared<StoreConnection>(shared_from_this(), std::move(socket), peer, id);
   connections_.emplace(id, connection);
   connection->start();
 }
@@ -144,6 +150,12 @@ bool ServerCore::agent_token_matches(std::string_view token) const {
     diff |= static_cast<unsigned char>(token[i] ^ agent_token_[i]);
   }
   return diff == 0;
+}
+
+void ServerCore::agent_connection_changed(const tcp::endpoint& peer, bool open) {
+  if (!agent_observer_ || closed_) return;
+  // Posted: the observer may call back into the server (close it, restrict peers) safely.
+  asio::post(io_, [observer = agent_observer_, peer, open] { observer(peer, open); });
 }
 
 void ServerCore::set_worker_peers(std::optional<std::vector<asio::ip::address>> allowed) {

@@ -6,6 +6,7 @@
 // thread touches it.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   ClientId next_client_id() { return next_client_++; }
 
   bool agent_token_matches(std::string_view token) const;
+  // Called (posted to the loop) when an agent connection is accepted (open) and when it ends.
+  using AgentObserver = std::function<void(const boost::asio::ip::tcp::endpoint& peer, bool open)>;
+  void set_agent_observer(AgentObserver observer) { agent_observer_ = std::move(observer); }
+  void agent_connection_changed(const boost::asio::ip::tcp::endpoint& peer, bool open);
   // nullopt: every peer may open a worker connection; else loopback and these only.
   // allow_worker_peer() extends a restriction and is a no-op without one.
   void set_worker_peers(std::optional<std::vector<boost::asio::ip::address>> allowed);
@@ -55,13 +60,15 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
  private:
   void accept_next();
   void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
-  void adopt(boost::asio::ip::tcp::socket socket);
+  void adopt(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
   boost::asio::ip::tcp::endpoint local_;
+  boost::asio::ip::tcp::endpoint accepted_peer_;
   std::string agent_token_;
+  AgentObserver agent_observer_;
   std::optional<std::vector<boost::asio::ip::address>> worker_peers_;
   WorkerSpace workers_;
   KeySpace agent_space_;

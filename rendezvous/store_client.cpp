@@ -49,6 +49,12 @@ void StoreClient::post(std::function<void(Args...)> handler, Args... args) {
   });
 }
 
+tcp::endpoint StoreClient::local_endpoint() const {
+  boost::system::error_code error;
+  const auto endpoint = socket_.local_endpoint(error);
+  return error ? tcp::endpoint() : endpoint;
+}
+
 // --- connecting ---------------------------------------------------------------------------
 
 void StoreClient::connect(const Endpoint& endpoint, DoneHandler done) {

@@ -21,17 +21,20 @@ constexpr std::size_t kMaxReadBuffer = 256 * 1024;
 
 }  // namespace
 
-StoreConnection::StoreConnection(std::shared_ptr<ServerCore> core, tcp::socket socket, ClientId id)
+StoreConnection::StoreConnection(std::shared_ptr<ServerCore> core, tcp::socket socket,
+                                 const tcp::endpoint& peer, ClientId id)
     : core_(std::move(core)),
       socket_(std::move(socket)),
       id_(id),
+      peer_(peer),
       accepted_epoch_(core_->workers().epoch()),
       buffer_(kInitialReadBuffer) {
-  boost::system::error_code error;
-  const auto peer = socket_.remote_endpoint(error);
-  peer_address_ = peer.address();
-  peer_ = error ? "?" : Endpoint{peer_address_.to_string(), peer.port()}.to_string();
-  socket_.set_option(tcp::no_delay(true), error);
+  boost::system::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+}
+
+std::string StoreConnection::peer_name() const {
+  return Endpoint{peer_.address().to_string(), peer_.port()}.to_string();
 }
 
 void StoreConnection::start() {
@@ -62,6 +65,10 @@ void StoreConnection::on_read(const boost::system::error_code& error, std::size_
   }
   feed(std::string_view(buffer_.data(), n));
   if (closed_ || close_after_flush_) return;
+  if (!held_input_.empty()) {
+    read_paused_ = true;  // resumed by on_written once the client reads its replies
+    return;
+  }
   // Small buffers keep 10k idle connections cheap; one that fills its buffer gets a bigger one.
   if (n == buffer_.size() && buffer_.size() < kMaxReadBuffer) buffer_.resize(buffer_.size() * 4);
   if (backlog() > kMaxBacklog) {
@@ -73,6 +80,12 @@ void StoreConnection::on_read(const boost::system::error_code& error, std::size_
 
 void StoreConnection::feed(std::string_view data) {
   while (!data.empty() && !closed_ && !close_after_flush_) {
+    if (backlog() > kMaxBacklog) {
+      // Pipelined requests whose replies would pile up (e.g. thousands of GETs of big values
+      // in one read): keep the rest of the input until the client has read its replies.
+      held_input_.assign(data.data(), data.size());
+      break;
+    }
     const auto result = parser_.parse(data);
     data.remove_prefix(result.consumed);
     if (!classified_ && parser_.dialect()) {
@@ -100,7 +113,7 @@ void StoreConnection::feed(std::string_view data) {
 
 bool StoreConnection::on_classified(Dialect dialect) {
   if (dialect == Dialect::kAgent) return true;  // its space is known after the token
-  if (!core_->worker_peer_allowed(peer_address_)) {
+  if (!core_->worker_peer_allowed(peer_.address())) {
     close("refused: workers' store connections are accepted from loopback and joined agents only");
     return false;
   }
@@ -113,21 +126,27 @@ bool StoreConnection::on_classified(Dialect dialect) {
   workers.join(id_, weak_from_this());
   worker_ = true;
   space_ = &workers.keys();
-  log().debug("store: {} speaks {}", peer_, dialect_name(dialect));
+  if (log().should_log(spdlog::level::debug)) {
+    log().debug("store: {} speaks {}", peer_name(), dialect_name(dialect));
+  }
   return true;
 }
 
 void StoreConnection::on_agent_hello() {
   const auto slot = replies_.reserve();
   if (!core_->agent_token_matches(parser_.token())) {
-    log().warn("store: agent connection from {} refused: wrong job token", peer_);
+    log().warn("store: agent connection from {} refused: wrong job token", peer_name());
     replies_.fill(slot, std::string(1, static_cast<char>(kAgentRefused)));
     close_after_flush_ = true;
     return;
   }
   replies_.fill(slot, std::string(1, static_cast<char>(kAgentAccepted)));
   space_ = &core_->agent_space();
-  log().debug("store: agent connection from {}", peer_);
+  agent_ = true;
+  core_->agent_connection_changed(peer_, true);
+  if (log().should_log(spdlog::level::debug)) {
+    log().debug("store: agent connection from {}", peer_name());
+  }
 }
 
 void StoreConnection::handle(Request& request) {
@@ -217,6 +236,16 @@ void StoreConnection::on_written(const boost::system::error_code& error) {
   flush();
   if (read_paused_ && backlog() <= kMaxBacklog / 2) {
     read_paused_ = false;
+    if (!held_input_.empty()) {
+      const std::string held = std::move(held_input_);
+      held_input_.clear();
+      feed(held);
+      if (closed_ || close_after_flush_) return;
+      if (!held_input_.empty()) {
+        read_paused_ = true;
+        return;
+      }
+    }
     read_next();
   }
 }
@@ -224,10 +253,11 @@ void StoreConnection::on_written(const boost::system::error_code& error) {
 void StoreConnection::close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
-  if (!reason.empty()) log().warn("store: closing connection from {}: {}", peer_, reason);
+  if (!reason.empty()) log().warn("store: closing connection from {}: {}", peer_name(), reason);
   if (space_) space_->cancel_waits(id_);
   pending_waits_.clear();
   if (worker_) core_->workers().leave(id_);
+  if (agent_) core_->agent_connection_changed(peer_, false);
   core_->forget(id_);
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -28,7 +28,7 @@ class ServerCore;
 class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
  public:
   StoreConnection(std::shared_ptr<ServerCore> core, boost::asio::ip::tcp::socket socket,
-                  ClientId id);
+                  const boost::asio::ip::tcp::endpoint& peer, ClientId id);
 
   void start();
   // Closes the socket and drops this connection's waiters. A non-empty reason is logged.
@@ -45,25 +45,29 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
   void cancel_waits();
   void flush();
   void on_written(const boost::system::error_code& error);
-  std::size_t backlog() const { return outgoing_.size() + in_flight_.size(); }
+  std::string peer_name() const;  // "host:port", for log lines
+  std::size_t backlog() const {
+    return outgoing_.size() + in_flight_.size() + replies_.pending_bytes();
+  }
 
   std::shared_ptr<ServerCore> core_;
   boost::asio::ip::tcp::socket socket_;
   const ClientId id_;
-  std::string peer_;
-  boost::asio::ip::address peer_address_;
+  boost::asio::ip::tcp::endpoint peer_;
   std::uint64_t accepted_epoch_;
 
   std::vector<char> buffer_;
   RequestParser parser_;
   bool classified_ = false;
   bool worker_ = false;
+  bool agent_ = false;         // an agent connection whose token was accepted
   KeySpace* space_ = nullptr;  // set once the dialect (and, for agents, the token) is known
 
   ReplyQueue replies_;
   std::vector<std::pair<WaiterId, ReplyQueue::Slot>> pending_waits_;
-  std::string outgoing_;   // replies ready, not yet handed to the socket
-  std::string in_flight_;  // the bytes of the async_write in progress
+  std::string outgoing_;    // replies ready, not yet handed to the socket
+  std::string in_flight_;   // the bytes of the async_write in progress
+  std::string held_input_;  // input not parsed yet because too many replies are queued
   bool writing_ = false;
   bool read_paused_ = false;
   bool close_after_flush_ = false;

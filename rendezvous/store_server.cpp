@@ -71,4 +71,13 @@ KeySpace& StoreServer::worker_keys() {
   return core_->workers().keys();
 }
 
+KeySpace& StoreServer::agent_keys() {
+  return core_->agent_space();
+}
+
+void StoreServer::set_agent_observer(
+    std::function<void(const boost::asio::ip::tcp::endpoint& peer, bool open)> observer) {
+  core_->set_agent_observer(std::move(observer));
+}
+
 }  // namespace dlaunch::rendezvous

@@ -9,8 +9,13 @@
 // host:port ("cannot serve the store on 0.0.0.0:6105: Address already in use"). Serving starts
 // with the constructor too; everything runs on the given io_context, which the caller runs.
 // Not thread-safe: call it from the io_context's thread (or before it runs).
+//
+// Scale: a connection storm of N ranks needs a listen backlog of about N; the kernel caps it at
+// net.core.somaxconn (and half-open ones at net.ipv4.tcp_max_syn_backlog): raise both past the
+// rank count for more than ~4k ranks per server, or clients retry their connects.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,8 +33,9 @@ class ServerCore;
 class KeySpace;
 
 struct StoreServerOptions {
-  // The job token agents must present (issue 4's --rdzv_token). Empty: agents present an empty
-  // one. Workers never present it: they cannot open agent connections either way.
+  // The job token agents must present in their hello (issue 4's --rdzv_token), compared in
+  // constant time. Empty: the hello carries an empty token, so any program that speaks the
+  // dlaunch agent hello gets in; torch workers never send it.
   std::string agent_token;
 };
 
@@ -44,10 +50,11 @@ class StoreServer {
   std::uint16_t port() const;
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
-  // Starts a clean worker key space for a new attempt; call before spawning its workers.
-  // Closes the previous attempt's worker connections, wipes its keys, queues, waiters and the
-  // init/ counter. Agent connections and the agent space are untouched. Returns the epoch
-  // number (0 before the first call).
+  // Starts a clean worker key space for a new attempt; call once the previous attempt's workers
+  // are stopped and before spawning the next ones. Closes the previous attempt's worker
+  // connections (and refuses any accepted before this call that speaks a worker dialect later),
+  // wipes keys, queues, waiters and the init/ counter. Agent connections and the agent space
+  // are untouched. Returns the epoch number (0 before the first call).
   std::uint64_t begin_worker_epoch();
   std::uint64_t worker_epoch() const;
 
@@ -61,6 +68,16 @@ class StoreServer {
   void restrict_worker_peers(std::vector<boost::asio::ip::address> allowed);
   void allow_worker_peer(const boost::asio::ip::address& address);
   void allow_all_worker_peers();
+
+  // Tells `observer(peer, open)` when an agent connection is accepted (token checked) and when
+  // it ends. A closed connection is the fastest sign of a killed agent (a cut link shows only
+  // through missed heartbeats). Match `peer` with StoreClient::local_endpoint() of the agent.
+  // Runs on the loop, never inside a server call.
+  void set_agent_observer(
+      std::function<void(const boost::asio::ip::tcp::endpoint& peer, bool open)> observer);
+
+  // The agents' key space, for synchronous use by this node's agent on the loop thread.
+  KeySpace& agent_keys();
 
   // Stops listening and closes every connection; in-process waits end with kClosed.
   void close();

@@ -6,8 +6,10 @@
 #
 #   scripts/bench_store.sh [BUILD_DIR]       CLIENTS="1024 4096" RUNS=3 to change the load
 #
-# Each run gets a fresh server; the table shows the median of RUNS runs. Bounded: every storm
-# gives up after 60 s. Needs python3-torch (1.13) for the baseline.
+# Each run gets a fresh server; the table shows the median of RUNS runs (VERBOSE=1 prints each
+# run), with the CPU time the server process spent on the storm, a figure that other load on the
+# machine disturbs less than wall time. Bounded: every storm gives up after 60 s. Needs
+# python3-torch (1.13) for the baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,31 +51,38 @@ time.sleep(600)' "$tmp/port" >"$tmp/server.log" 2>&1 &
 }
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
+# CPU time (user + system) the server process has used so far, in ms.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 echo "store connection storm on loopback, $(nproc) cores, median of $runs runs (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf "%-8s %-22s %14s %14s %10s\n" clients server "all released" "p99 ADD" speedup
+printf "%-8s %-26s %14s %12s %12s %9s\n" clients server "all released" "p99 ADD" "server CPU" speedup
 for n in $clients_list; do
-  declare -A total=() p99=()
+  declare -A total=() p99=() cpu=()
   for config in "torch113 v1" "dlaunch v1" "dlaunch v2"; do
     read -r server dialect <<<"$config"
     : >"$tmp/results"
     for _ in $(seq "$runs"); do
       start_server "$server"
-      "$storm" --port "$port" --clients "$n" --dialect "$dialect" --timeout 60 | tee -a "$tmp/all" >>"$tmp/results" || {
-        echo "bench_store: storm failed against $server ($dialect):" >&2; tail -1 "$tmp/results" >&2; }
+      cpu_before=$(cpu_ms "$server_pid")
+      "$storm" --port "$port" --clients "$n" --dialect "$dialect" --timeout 60 >"$tmp/run" || {
+        echo "bench_store: storm failed against $server ($dialect):" >&2; cat "$tmp/run" >&2; }
+      echo "$(cat "$tmp/run") server_cpu_ms=$(( $(cpu_ms "$server_pid") - cpu_before ))" >>"$tmp/results"
       stop_server
     done
     total[$config]=$(field total_ms <"$tmp/results" | median)
     p99[$config]=$(field add_p99_ms <"$tmp/results" | median)
+    cpu[$config]=$(field server_cpu_ms <"$tmp/results" | median)
+    [ -n "${VERBOSE:-}" ] && sed "s/^/  $server: /" "$tmp/results"
   done
   base=${total["torch113 v1"]}
   for config in "torch113 v1" "dlaunch v1" "dlaunch v2"; do
     read -r server dialect <<<"$config"
     label="$server ($dialect)"; [ "$server" = torch113 ] && label="torch 1.13 TCPStore (v1)"
     speedup=$(awk -v b="$base" -v t="${total[$config]}" 'BEGIN { if (t > 0) printf "%.1fx", b / t; else print "-" }')
-    printf "%-8s %-22s %11s ms %11s ms %10s\n" "$n" "$label" "${total[$config]}" "${p99[$config]}" "$speedup"
+    printf "%-8s %-26s %11s ms %9s ms %9s ms %9s\n" "$n" "$label" "${total[$config]}" \
+      "${p99[$config]}" "${cpu[$config]}" "$speedup"
   done
-  unset total p99
+  unset total p99 cpu
 done

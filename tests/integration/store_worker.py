@@ -74,5 +74,16 @@ side = make_client(None)
 side.set(f"check/{args.attempt}/{args.rank}", str(args.rank))
 side.wait([f"check/{args.attempt}/{r}" for r in range(args.world)], datetime.timedelta(seconds=30))
 assert side.get(f"check/{args.attempt}/0") == b"0"
+# A WAIT that times out (1.13 just gives up, 2.x sends CANCEL_WAIT), then its key appears: the
+# late wake-up must not land in the next reply (it does with torch 1.13's own server).
+never = f"never/{args.attempt}/{args.rank}"
+try:
+    side.wait([never], datetime.timedelta(milliseconds=200))
+    raise AssertionError("wait on a missing key returned")
+except RuntimeError:  # 1.13: RuntimeError; 2.x: DistStoreError, a RuntimeError
+    pass
+side.set(never, "late")
+assert side.get(f"check/{args.attempt}/0") == b"0"
+assert side.add(f"counter/{args.attempt}/{args.rank}", 2) == 2
 dist.destroy_process_group()
 print(f"rank {args.rank} ok (torch {torch.__version__}, {args.mode})", flush=True)

@@ -253,3 +253,24 @@ TEST_CASE("local store: waits, timeouts, barrier, and the server closing under a
   REQUIRE(run_until(io, [&] { return aborted.done; }));
   CHECK(aborted.error == StoreError::kClosed);
 }
+
+TEST_CASE("server: the agent observer sees agent connections open and close") {
+  boost::asio::io_context io;
+  StoreServer server(io, Endpoint{"127.0.0.1", 0}, StoreServerOptions{"t"});
+  std::vector<std::pair<boost::asio::ip::tcp::endpoint, bool>> events;
+  server.set_agent_observer([&](const boost::asio::ip::tcp::endpoint& peer, bool open) {
+    events.emplace_back(peer, open);
+  });
+  StoreClient::Options options;
+  options.agent = true;
+  options.agent_token = "t";
+  auto agent = connected_client(io, server.port(), options);
+  auto worker = connected_client(io, server.port());  // workers are not reported
+  REQUIRE(run_until(io, [&] { return events.size() == 1; }));
+  CHECK(events[0].first == agent->local_endpoint());
+  CHECK(events[0].second);
+  agent->close();
+  REQUIRE(run_until(io, [&] { return events.size() == 2; }));
+  CHECK(events[1].first == events[0].first);
+  CHECK_FALSE(events[1].second);
+}

@@ -2,7 +2,9 @@
 // (shared/reference/tcpstore-protocol.md, appendix), for both torch dialects.
 #include "rendezvous/store_server.hpp"
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <system_error>
 #include <vector>
 
@@ -135,6 +137,26 @@ TEST_CASE("server: v1 (torch 1.13) golden vectors, lockstep, bytewise and pipeli
   client.send(all_requests(v1_golden()));
   const auto expected = all_replies(v1_golden());
   CHECK(hex(client.recv(expected.size())) == hex(expected));
+}
+
+TEST_CASE("server: v1 with torch 2.1's additions (APPEND, MULTI_*, CANCEL_WAIT)") {
+  ServerFixture fixture;
+  RawSocket client(fixture.port());
+  run_in_lockstep(client,
+                  {
+                      {B({0x09}) + S("/ap") + S("a"), ""},
+                      {B({0x09}) + S("/ap") + S("b"), ""},
+                      {B({0x02}) + S("/ap"), S("ab")},
+                      {B({0x0B}) + L(2) + S("/m1") + S("x") + S("/m2") + S("yy"), ""},
+                      {B({0x0A}) + L(2) + S("/m1") + S("/m2"), S("x") + S("yy")},
+                      {B({0x0C}), B({0x01})},
+                  },
+                  true);
+  client.send(B({0x05}) + L(1) + S("/never"));
+  CHECK(client.silent_for(100));
+  client.send(B({0x0C}));
+  CHECK(client.recv(1) == B({0x01}));
+  CHECK(client.silent_for(50));
 }
 
 TEST_CASE("server: v1 and v2 clients share one key space") {
@@ -426,4 +448,24 @@ TEST_CASE("server: worker peer filter decisions") {
   CHECK_FALSE(core->worker_peer_allowed(addr("2001:db8::1")));
   core->set_worker_peers(std::nullopt);
   CHECK(core->worker_peer_allowed(addr("2001:db8::1")));
+}
+
+TEST_CASE("server: an 8 MiB value round-trips, and a client that reads late gets every reply") {
+  ServerFixture fixture;
+  RawSocket client(fixture.port());
+  std::string value(8 * 1024 * 1024, 'v');
+  for (std::size_t i = 0; i < value.size(); i += 4096) value[i] = static_cast<char>('a' + i % 26);
+  client.send(kValidate + B({0x01}) + S("/big") + S(value));
+  // 6 GETs = 48 MiB of replies, requested before reading any: the server stops reading from
+  // this client while its replies pile up, and resumes once they are read.
+  std::string gets;
+  for (int i = 0; i < 6; ++i) gets += B({0x03}) + S("/big");
+  client.send(gets);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  client.send(B({0x07}));  // arrives while the server is not reading this client
+  for (int i = 0; i < 6; ++i) {
+    CHECK(client.recv(8) == L(static_cast<std::int64_t>(value.size())));
+    CHECK(client.recv(value.size()) == value);
+  }
+  CHECK(client.recv(8) == L(1));
 }
