@@ -29,3 +29,9 @@ if(Torch_FOUND)
                    $<TARGET_FILE:gloo_store_worker>)
   set_tests_properties(store_libtorch_gloo PROPERTIES LABELS "integration;store" TIMEOUT 300)
 endif()
+
+# torch 2.6 workers through dlaunch itself (its agent serves the store), with a restart.
+add_test(NAME dlaunch_torch26_restart
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/dlaunch_torch2_test.sh $<TARGET_FILE:dlaunch>)
+set_tests_properties(dlaunch_torch26_restart PROPERTIES
+  FIXTURES_REQUIRED trixie_chroot SKIP_RETURN_CODE 77 LABELS "integration;store" TIMEOUT 300)
