@@ -79,7 +79,9 @@ cmake_build() {
 
 gxx_build() {
   command -v g++ >/dev/null || return 1
-  local flags=(-std=c++17 -O2 -DNDEBUG -D_GLIBCXX_USE_CXX11_ABI="$abi" -fPIC -w -I"$repo"
+  local std=c++17  # C++20 where the compiler really is (LibTorch >= 2.14 insists)
+  echo | g++ -std=c++20 -dM -E -x c++ - 2>/dev/null | grep -q '__cplusplus 202002L' && std=c++20
+  local flags=(-std=$std -O2 -DNDEBUG -D_GLIBCXX_USE_CXX11_ABI="$abi" -fPIC -w -I"$repo"
                -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include")
   local libs=(-L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch_cuda
               -lc10_cuda -Wl,--as-needed -ltorch -ltorch_cpu -lc10 -lpthread)

@@ -72,15 +72,18 @@ TEST_CASE("batch loader: loads ahead on threads, bounded by the prefetch ring") 
   options.prefetch = 4;
   const auto start = std::chrono::steady_clock::now();
   tr::BatchLoader loader(data, indices, options);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // 4 slots x 2 samples are filled ahead, and no more while nothing is consumed.
+  for (int i = 0; i < 200 && data.loads.load() < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(data.loads.load() == 8);
   std::size_t n = 0;
   while (const tr::Batch* b = loader.next()) n += b->count;
   CHECK(n == 40);
-  // 40 loads of 20 ms on 4 threads: well under the 800 ms a single thread needs.
+  // 40 loads of 20 ms on 4 threads take ~200 ms; one thread would need 800 ms.
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  CHECK(elapsed < std::chrono::milliseconds(300 + 600));
+  CHECK(elapsed < std::chrono::milliseconds(700));
 }
 
 TEST_CASE("batch loader: augmentation seeds depend on epoch and sample, not on threads") {

@@ -56,6 +56,15 @@ struct Net : torch::nn::Module {
   torch::Tensor unused;
 };
 
+// The same initial weights on every rank. The ranks are threads sharing torch's global
+// generator, so seeding and drawing happen under one lock.
+std::shared_ptr<Net> seeded_net() {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  torch::manual_seed(0);
+  return std::make_shared<Net>();
+}
+
 torch::Tensor rank_input(int rank) {
   return torch::linspace(-1.0, 1.0, 8 * 6).reshape({8, 6}) * (rank + 1) + rank;
 }
@@ -82,10 +91,9 @@ TEST_CASE("grad reducer: bucketed async all-reduce equals the reference average"
     // Reference: each rank's plain gradients, averaged.
     std::vector<std::vector<torch::Tensor>> local(static_cast<std::size_t>(world));
     for (int r = 0; r < world; ++r) {
-      torch::manual_seed(0);
-      Net net;
-      net.forward(rank_input(r)).pow(2).sum().backward();
-      for (auto& p : net.parameters()) {
+      auto net = seeded_net();
+      net->forward(rank_input(r)).pow(2).sum().backward();
+      for (auto& p : net->parameters()) {
         local[static_cast<std::size_t>(r)].push_back(p.grad().defined() ? p.grad().clone()
                                                                           : torch::zeros_like(p));
       }
@@ -99,15 +107,14 @@ TEST_CASE("grad reducer: bucketed async all-reduce equals the reference average"
 
     std::mutex mutex;
     run_ranks(world, [&](tr::Communicator& comm) {
-      torch::manual_seed(0);
-      Net net;
-      std::vector<torch::Tensor> params = net.parameters();
+      auto net = seeded_net();
+      std::vector<torch::Tensor> params = net->parameters();
       // Tiny buckets: several of them, launched from the hooks as backward goes.
       tr::GradReducer reducer(comm, params, 64, 48);
       REQUIRE(reducer.num_buckets() >= 3);
       for (int step = 0; step < 2; ++step) {  // the second step checks that prepare() re-zeroes
         reducer.prepare();
-        net.forward(rank_input(comm.rank())).pow(2).sum().backward();
+        net->forward(rank_input(comm.rank())).pow(2).sum().backward();
         reducer.finish();
         std::lock_guard<std::mutex> lock(mutex);
         CHECK(reducer.buckets_launched_early() >= 1);
@@ -122,12 +129,11 @@ TEST_CASE("grad reducer: bucketed async all-reduce equals the reference average"
 
 TEST_CASE("grad reducer: a rank with an empty batch still takes part") {
   run_ranks(2, [](tr::Communicator& comm) {
-    torch::manual_seed(0);
-    Net net;
-    std::vector<torch::Tensor> params = net.parameters();
+    auto net = seeded_net();
+    std::vector<torch::Tensor> params = net->parameters();
     tr::GradReducer reducer(comm, params, 1 << 20);
     reducer.prepare();
-    if (comm.rank() == 0) net.forward(rank_input(0)).sum().backward();
+    if (comm.rank() == 0) net->forward(rank_input(0)).sum().backward();
     reducer.finish();  // rank 1 contributes zeros; both see half of rank 0's gradient
     torch::Tensor g = params[0].grad().clone();
     comm.allreduce_sum(g);
