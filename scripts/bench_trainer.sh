@@ -7,7 +7,8 @@
 #
 #   scripts/bench_trainer.sh                      # cnn, batch 32, 2 epochs of 12,000 images
 #   ARCH=resnet18 BATCH=64 SAMPLES=4000 scripts/bench_trainer.sh
-# Env: DTRAIN (build/trainer/dtrain), ARCH, BATCH, SAMPLES, EPOCHS, REPEATS, WORKERS_LIST.
+# Env: DTRAIN (build/trainer/dtrain), ARCH, BATCH, SAMPLES, EPOCHS, REPEATS,
+#      PY_MEMORY_FORMAT (contiguous: Python's default; channels_last: what dtrain picks for cnn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ batch=${BATCH:-32}
 samples=${SAMPLES:-12000}
 epochs=${EPOCHS:-2}
 repeats=${REPEATS:-3}
+py_format=${PY_MEMORY_FORMAT:-contiguous}
 cores=$(nproc)
 python=/usr/bin/python3
 [ -x "$dtrain" ] || { echo "bench_trainer: $dtrain not built (cmake --build build --target dtrain)" >&2; exit 2; }
@@ -32,7 +34,7 @@ run() {
   shift 3
   local log="$work/$name.log"
   OMP_NUM_THREADS=$threads "$python" -m torch.distributed.run -r 1 -t 1 --nproc_per_node "$nproc" \
-    --master_port 0 "$@" >"$log" 2>&1 || { echo "bench_trainer: $name failed, log:" >&2; tail -20 "$log" >&2; exit 1; }
+    --standalone "$@" >"$log" 2>&1 || { echo "bench_trainer: $name failed, log:" >&2; tail -20 "$log" >&2; exit 1; }
   grep -o '"images_per_sec": [0-9.e+]*' "$log" | tail -1 | awk '{print $2}'
 }
 
@@ -48,7 +50,7 @@ for config in "${configs[@]}"; do
     d+=("$(run "dtrain-$nproc-$threads-$i" "$nproc" "$threads" --no_python "$dtrain" "${common[@]}" \
           --threads "$threads" --output_dir "$work/out")")
     p+=("$(run "python-$nproc-$threads-$i" "$nproc" "$threads" scripts/ddp_reference.py "${common[@]}" \
-          --threads "$threads")")
+          --threads "$threads" --memory_format "$py_format")")
   done
   results["$key,dtrain"]=$(printf '%s\n' "${d[@]}" | median)
   results["$key,python"]=$(printf '%s\n' "${p[@]}" | median)
@@ -57,6 +59,7 @@ done
 
 echo
 echo "arch $arch, batch $batch per worker, $samples training images, epoch $epochs of $epochs, median of $repeats"
+echo "dtrain: default memory format; Python: $py_format"
 echo "machine: $cores cores ($(uptime | sed 's/.*load average/load average/'))"
 printf '%-12s %14s %14s %8s\n' workers dtrain_img_s python_img_s ratio
 for config in "${configs[@]}"; do

@@ -42,6 +42,7 @@ def parse_args():
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     p.add_argument("--backend", default="auto", choices=["auto", "gloo", "nccl"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--memory_format", default="contiguous", choices=["contiguous", "channels_last"])
     return p.parse_args()
 
 
@@ -65,6 +66,10 @@ def main():
     x_train, y_train = load_fashion_mnist(args.data_dir, True, args.max_train_samples)
     x_val, y_val = load_fashion_mnist(args.data_dir, False, args.max_val_samples)
     model = make_network(args.arch, 1, 10, 28).to(device)
+    channels_last = args.memory_format == "channels_last"
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
     if distributed:
         model = DDP(model, device_ids=[local_rank] if cuda else None)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.learning_rate, momentum=args.momentum)
@@ -75,7 +80,7 @@ def main():
     if rank == 0:
         print(json.dumps({"lr": args.learning_rate, "momentum": args.momentum}), flush=True)
     print(f"ddp_reference[{rank}]: {args.arch} on {device}, backend {backend if distributed else '-'}, "
-          f"{torch.get_num_threads()} threads, world {world}", file=sys.stderr, flush=True)
+          f"{torch.get_num_threads()} threads, world {world}, {args.memory_format}", file=sys.stderr, flush=True)
 
     def reduce(values, op=dist.ReduceOp.SUM):
         t = torch.tensor(values, dtype=torch.float64, device=device)
@@ -96,7 +101,7 @@ def main():
         start = time.time()
         for i in range(0, len(indices), args.batch_size):
             idx = indices[i:i + args.batch_size]
-            images, labels = x_train[idx].to(device), y_train[idx].to(device)
+            images, labels = x_train[idx].to(device, memory_format=fmt), y_train[idx].to(device)
             optimizer.zero_grad()
             with autocast:
                 logits = model(images)
@@ -118,7 +123,7 @@ def main():
         with torch.no_grad():
             for i in range(0, len(val_idx), args.batch_size * 2):
                 idx = val_idx[i:i + args.batch_size * 2]
-                images, labels = x_val[idx].to(device), y_val[idx].to(device)
+                images, labels = x_val[idx].to(device, memory_format=fmt), y_val[idx].to(device)
                 with autocast:
                     logits = model(images)
                     loss = F.cross_entropy(logits, labels, reduction="sum")

@@ -84,7 +84,7 @@ void BatchLoader::fill(Slot& slot, std::size_t number) {
     const auto index = static_cast<std::size_t>(indices_[i]);
     try {
       float* out = batch.images.data() + batch.count * sample_numel_;
-      batch.labels[batch.count] = dataset_.load(index, mix(epoch_seed ^ index), out);
+      batch.labels[batch.count] = dataset_.load(index, mix(epoch_seed ^ index), options_.layout, out);
       ++batch.count;
     } catch (const DataError& e) {
       if (!options_.skip_bad_samples) {

@@ -28,6 +28,7 @@ struct LoaderOptions {
   int workers = 2;
   int prefetch = 4;  // ring size, at least `workers`
   bool skip_bad_samples = false;
+  SampleLayout layout = SampleLayout::kChw;
   std::uint64_t seed = 0;  // with epoch and sample index: each sample's augmentation seed
   int epoch = 0;
   std::function<void(const std::string&)> warn;  // called from worker threads

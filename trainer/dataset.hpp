@@ -1,11 +1,13 @@
 #pragma once
 // What the loader needs from a dataset: its size, the shape of one sample, and a thread-safe
-// load() that writes one normalised CHW float sample into caller-owned memory (so batches are
-// filled in place, without per-sample tensors). No LibTorch.
+// load() that writes one normalised float sample, CHW or HWC, into caller-owned memory (so
+// batches are filled in place, without per-sample tensors). No LibTorch.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "trainer/layout.hpp"
 
 namespace dlaunch::trainer {
 
@@ -27,9 +29,11 @@ class Dataset {
   virtual int num_classes() const = 0;
   // A name for sample `index` in messages (an image's path).
   virtual std::string describe(std::size_t index) const = 0;
-  // Writes sample `index` to out[0 .. shape().numel()) and returns its label. `augment_seed`
-  // drives random augmentation where the dataset has any. Thread-safe; throws DataError.
-  virtual std::int64_t load(std::size_t index, std::uint64_t augment_seed, float* out) const = 0;
+  // Writes sample `index` to out[0 .. shape().numel()) in `layout` and returns its label.
+  // `augment_seed` drives random augmentation where the dataset has any. Thread-safe; throws
+  // DataError.
+  virtual std::int64_t load(std::size_t index, std::uint64_t augment_seed, SampleLayout layout,
+                            float* out) const = 0;
 };
 
 }  // namespace dlaunch::trainer

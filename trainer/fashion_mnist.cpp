@@ -59,7 +59,7 @@ std::string FashionMnist::describe(std::size_t index) const {
   return images_path_ + "[" + std::to_string(index) + "]";
 }
 
-std::int64_t FashionMnist::load(std::size_t index, std::uint64_t, float* out) const {
+std::int64_t FashionMnist::load(std::size_t index, std::uint64_t, SampleLayout, float* out) const {
   const std::size_t pixels = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
   const std::uint8_t* src = pixels_.data() + index * pixels;
   for (std::size_t i = 0; i < pixels; ++i) out[i] = lut_[src[i]];

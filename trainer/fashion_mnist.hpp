@@ -23,7 +23,9 @@ class FashionMnist final : public Dataset {
   SampleShape shape() const override { return {1, rows_, cols_}; }
   int num_classes() const override { return 10; }
   std::string describe(std::size_t index) const override;
-  std::int64_t load(std::size_t index, std::uint64_t augment_seed, float* out) const override;
+  // One channel: CHW and HWC are the same bytes.
+  std::int64_t load(std::size_t index, std::uint64_t augment_seed, SampleLayout layout,
+                    float* out) const override;
 
   static constexpr float kMean = 0.2860f;  // of the 60,000 training images, in [0, 1]
   static constexpr float kStd = 0.3530f;

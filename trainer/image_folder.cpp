@@ -88,18 +88,19 @@ ImageFolder::ImageFolder(std::vector<ImageFolderSample> samples, int num_classes
       image_size_(image_size),
       train_(train) {}
 
-std::int64_t ImageFolder::load(std::size_t index, std::uint64_t augment_seed, float* out) const {
+std::int64_t ImageFolder::load(std::size_t index, std::uint64_t augment_seed, SampleLayout layout,
+                                float* out) const {
   const ImageFolderSample& sample = samples_[index];
   const Image image = decode_image_file(sample.path);
   if (train_) {
     Rng rng(augment_seed);
     const CropBox box = random_resized_crop_box(image.width, image.height, rng);
     const bool flip = rng.uniform() < 0.5;
-    resample_to_chw(image, box, image_size_, flip, kImageNetNormalization, out);
+    resample_crop(image, box, image_size_, flip, kImageNetNormalization, layout, out);
   } else {
     const int resize = (image_size_ * 256 + 112) / 224;
     const CropBox box = center_crop_box(image.width, image.height, resize, image_size_);
-    resample_to_chw(image, box, image_size_, false, kImageNetNormalization, out);
+    resample_crop(image, box, image_size_, false, kImageNetNormalization, layout, out);
   }
   return sample.label;
 }

@@ -35,7 +35,8 @@ class ImageFolder final : public Dataset {
   SampleShape shape() const override { return {3, image_size_, image_size_}; }
   int num_classes() const override { return num_classes_; }
   std::string describe(std::size_t index) const override { return samples_[index].path; }
-  std::int64_t load(std::size_t index, std::uint64_t augment_seed, float* out) const override;
+  std::int64_t load(std::size_t index, std::uint64_t augment_seed, SampleLayout layout,
+                    float* out) const override;
 
  private:
   std::vector<ImageFolderSample> samples_;

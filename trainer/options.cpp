@@ -150,6 +150,14 @@ const std::vector<Flag>& flags() {
                                                {{"fp32", Precision::kFp32},
                                                 {"bf16", Precision::kBf16}});
        }},
+      {"memory_format", "F",
+       "auto | contiguous | channels_last (auto: channels_last on CUDA and for cnn on CPU)",
+       [](Options& o, const std::string& f, const std::string& v) {
+         o.memory_format = parse_choice<MemoryFormat>(f, v,
+                                                      {{"auto", MemoryFormat::kAuto},
+                                                       {"contiguous", MemoryFormat::kContiguous},
+                                                       {"channels_last", MemoryFormat::kChannelsLast}});
+       }},
       {"resume", "PATH", "resume from this checkpoint (default on restart: <output_dir>/checkpoint.pt)",
        [](Options& o, const std::string& f, const std::string& v) {
          if (v.empty()) bad_value(f, v, "a path");

@@ -16,6 +16,7 @@ enum class Arch { kAuto, kCnn, kResnet18 };
 enum class Precision { kFp32, kBf16 };
 enum class BackendChoice { kAuto, kGloo, kNccl };
 enum class DeviceChoice { kAuto, kCpu, kCuda };
+enum class MemoryFormat { kAuto, kContiguous, kChannelsLast };
 
 struct Options {
   int num_epochs = 25;
@@ -39,6 +40,7 @@ struct Options {
   int threads = 0;               // intra-op threads; 0: OMP_NUM_THREADS or cores / local workers
   std::uint64_t seed = 0;
   Precision precision = Precision::kFp32;
+  MemoryFormat memory_format = MemoryFormat::kAuto;  // auto: channels-last where it measured faster
 
   std::string resume;  // checkpoint to resume from; empty: <output_dir>/checkpoint.pt on restart
   BackendChoice backend = BackendChoice::kAuto;

@@ -107,8 +107,8 @@ CropBox center_crop_box(int width, int height, int resize, int crop) {
   return {(width - w) / 2.0, (height - h) / 2.0, w, h};
 }
 
-void resample_to_chw(const Image& image, const CropBox& box, int out_size, bool flip,
-                     const Normalization& norm, float* out) {
+void resample_crop(const Image& image, const CropBox& box, int out_size, bool flip,
+                   const Normalization& norm, SampleLayout layout, float* out) {
   thread_local Weights wx;
   thread_local Weights wy;
   thread_local std::vector<float> rows;
@@ -137,7 +137,7 @@ void resample_to_chw(const Image& image, const CropBox& box, int out_size, bool 
       for (int c = 0; c < 3; ++c) dst[static_cast<std::size_t>(x) * 3 + static_cast<std::size_t>(c)] = acc[c];
     }
   }
-  // Vertical pass, flip, scale and normalise, into CHW.
+  // Vertical pass, flip, scale and normalise, into CHW or HWC.
   const std::size_t plane = static_cast<std::size_t>(out_size) * static_cast<std::size_t>(out_size);
   float scale[3];
   float shift[3];
@@ -158,7 +158,11 @@ void resample_to_chw(const Image& image, const CropBox& box, int out_size, bool 
       const int ox = flip ? out_size - 1 - x : x;
       const std::size_t at = static_cast<std::size_t>(y) * static_cast<std::size_t>(out_size) +
                              static_cast<std::size_t>(ox);
-      for (int c = 0; c < 3; ++c) out[static_cast<std::size_t>(c) * plane + at] = acc[c] * scale[c] + shift[c];
+      if (layout == SampleLayout::kHwc) {
+        for (int c = 0; c < 3; ++c) out[at * 3 + static_cast<std::size_t>(c)] = acc[c] * scale[c] + shift[c];
+      } else {
+        for (int c = 0; c < 3; ++c) out[static_cast<std::size_t>(c) * plane + at] = acc[c] * scale[c] + shift[c];
+      }
     }
   }
 }

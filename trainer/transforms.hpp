@@ -2,13 +2,14 @@
 // The image transforms of torchvision's ImageNet recipe, done by hand on 8-bit RGB images:
 // training takes a RandomResizedCrop(scale 0.08-1, ratio 3/4-4/3) plus a random horizontal
 // flip; validation a Resize(short side = size * 256 / 224) plus CenterCrop(size). Both end
-// in one resampling pass (antialiased bilinear, like PIL's) that writes normalised CHW floats
-// straight into the batch. No LibTorch.
+// in one resampling pass (antialiased bilinear, like PIL's) that writes normalised floats, CHW
+// or HWC, straight into the batch. No LibTorch.
 
 #include <array>
 #include <cstdint>
 
 #include "trainer/image.hpp"
+#include "trainer/layout.hpp"
 
 namespace dlaunch::trainer {
 
@@ -50,8 +51,8 @@ CropBox random_resized_crop_box(int width, int height, Rng& rng, double min_scal
 CropBox center_crop_box(int width, int height, int resize, int crop);
 
 // Resamples `box` of `image` to out_size x out_size (flipped left-right when `flip`), scales
-// to [0, 1], normalises, and writes 3 x out_size x out_size floats to `out`.
-void resample_to_chw(const Image& image, const CropBox& box, int out_size, bool flip,
-                     const Normalization& norm, float* out);
+// to [0, 1], normalises, and writes 3 x out_size x out_size floats to `out` in `layout`.
+void resample_crop(const Image& image, const CropBox& box, int out_size, bool flip,
+                   const Normalization& norm, SampleLayout layout, float* out);
 
 }  // namespace dlaunch::trainer

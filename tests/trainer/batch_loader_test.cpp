@@ -21,7 +21,7 @@ class Counting final : public tr::Dataset {
   tr::SampleShape shape() const override { return {1, 1, 2}; }
   int num_classes() const override { return 3; }
   std::string describe(std::size_t i) const override { return "sample " + std::to_string(i); }
-  std::int64_t load(std::size_t i, std::uint64_t seed, float* out) const override {
+  std::int64_t load(std::size_t i, std::uint64_t seed, tr::SampleLayout, float* out) const override {
     if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
     ++loads;
     if (i == bad) throw tr::DataError("corrupt " + describe(i));

@@ -76,7 +76,7 @@ TEST_CASE("fashion-mnist: loads the four files, normalises, limits samples") {
   CHECK(limited.size() == 8);
   CHECK(train.shape().numel() == 784);
   std::vector<float> sample(784);
-  const auto label = train.load(3, 0, sample.data());
+  const auto label = train.load(3, 0, tr::SampleLayout::kChw, sample.data());
   CHECK(label == (3 * 7) % 10);
   const int bx = 2 + (label % 5) * 5;
   const int by = label < 5 ? 4 : 18;

@@ -71,8 +71,8 @@ TEST_CASE("image folder: samples are transformed to normalised CHW; a corrupt fi
   tr::ImageFolder val(tr::find_image_samples(dir.str("train"), classes), 2, 16, false);
   CHECK(train.shape().numel() == 3 * 16 * 16);
   std::vector<float> out(3 * 16 * 16);
-  CHECK(train.load(0, 7, out.data()) == 0);
-  CHECK(val.load(1, 0, out.data()) == 1);
+  CHECK(train.load(0, 7, tr::SampleLayout::kChw, out.data()) == 0);
+  CHECK(val.load(1, 0, tr::SampleLayout::kChw, out.data()) == 1);
   // Val of the 30x40 gradient: blue is constant 0 -> (0 - 0.406) / 0.225 everywhere.
   CHECK(out[2 * 256 + 100] == doctest::Approx(-0.406f / 0.225f).epsilon(0.01));
 

@@ -79,7 +79,7 @@ TEST_CASE("transforms: resize + center crop box") {
 TEST_CASE("transforms: resampling is identity at scale 1, flips, normalises, averages when shrinking") {
   const auto image = gradient_image(8, 6);
   std::vector<float> out(3 * 4 * 4);
-  tr::resample_to_chw(image, {2, 1, 4, 4}, 4, false, kIdentity, out.data());
+  tr::resample_crop(image, {2, 1, 4, 4}, 4, false, kIdentity, tr::SampleLayout::kChw, out.data());
   for (int y = 0; y < 4; ++y) {
     for (int x = 0; x < 4; ++x) {
       CHECK(out[static_cast<std::size_t>(y * 4 + x)] == doctest::Approx(2 + x));           // R = x
@@ -87,12 +87,19 @@ TEST_CASE("transforms: resampling is identity at scale 1, flips, normalises, ave
       CHECK(out[static_cast<std::size_t>(32 + y * 4 + x)] == doctest::Approx(200));        // B
     }
   }
-  tr::resample_to_chw(image, {2, 1, 4, 4}, 4, true, kIdentity, out.data());
+  tr::resample_crop(image, {2, 1, 4, 4}, 4, true, kIdentity, tr::SampleLayout::kChw, out.data());
   CHECK(out[0] == doctest::Approx(5));
   CHECK(out[3] == doctest::Approx(2));
 
+  // HWC holds the same values interleaved.
+  std::vector<float> hwc(3 * 4 * 4);
+  tr::resample_crop(image, {2, 1, 4, 4}, 4, true, kIdentity, tr::SampleLayout::kHwc, hwc.data());
+  for (int c = 0; c < 3; ++c) {
+    for (int p = 0; p < 16; ++p) CHECK(hwc[static_cast<std::size_t>(p * 3 + c)] == out[static_cast<std::size_t>(c * 16 + p)]);
+  }
+
   // ImageNet normalisation of a constant channel.
-  tr::resample_to_chw(image, {0, 0, 8, 6}, 3, false, tr::kImageNetNormalization, out.data());
+  tr::resample_crop(image, {0, 0, 8, 6}, 3, false, tr::kImageNetNormalization, tr::SampleLayout::kChw, out.data());
   CHECK(out[2 * 9 + 4] == doctest::Approx((200.0f / 255 - 0.406f) / 0.225f).epsilon(1e-4));
 
   // Halving a 0/255 checkerboard gives its mean, not aliasing.
@@ -106,6 +113,6 @@ TEST_CASE("transforms: resampling is identity at scale 1, flips, normalises, ave
     }
   }
   std::vector<float> small(3 * 4 * 4);
-  tr::resample_to_chw(checker, {0, 0, 16, 16}, 4, false, kIdentity, small.data());
+  tr::resample_crop(checker, {0, 0, 16, 16}, 4, false, kIdentity, tr::SampleLayout::kChw, small.data());
   for (float v : small) CHECK(v == doctest::Approx(127.5).epsilon(0.05));
 }
