@@ -5,8 +5,9 @@
 #      if TorchConfig cannot find a CUDA toolkit, a direct g++ build with the same sources),
 #      with the NCCL backend from the nvidia-nccl wheel's nccl.h;
 #   2. trains resnet18 + bf16 autocast on Fashion-MNIST on one GPU with NCCL (dtrain);
-#   3. trains the same model, batch and data in Python torch DDP (scripts/ddp_reference.py);
-#   4. prints both images/s and their ratio.
+#   3. trains the same model, batch and data in Python torch DDP (scripts/ddp_reference.py),
+#      in the default memory format and channels-last (what dtrain uses on CUDA);
+#   4. prints the images/s and the ratios.
 # Fits in 8 minutes (each step has its own timeout).
 #
 #   scripts/gpu_check.sh FASHION_MNIST_DIR      # the folder with the four IDX .gz (or raw) files
@@ -46,7 +47,9 @@ nccl_h=$(find "$site/nvidia" "$torch_dir/include" /usr/include /usr/local/cuda/i
 nccl_so=$(find "$site/nvidia" "$torch_dir/lib" -name 'libnccl.so*' 2>/dev/null | head -1)
 cuda_includes=()
 while IFS= read -r dir; do cuda_includes+=("$dir"); done < <(
-  { find "$site/nvidia" -maxdepth 4 -type d -name include 2>/dev/null; [ -d /usr/local/cuda/include ] && echo /usr/local/cuda/include; } | sort -u)
+  { find "$site/nvidia" -maxdepth 4 -type d -name include 2>/dev/null
+    find "$site/nvidia" -maxdepth 5 -type d -path '*/include/cccl' 2>/dev/null  # CUDA 13 wheels
+    [ -d /usr/local/cuda/include ] && echo /usr/local/cuda/include; } | sort -u)
 say "nccl.h: ${nccl_h:-none}; libnccl: ${nccl_so:-none}; ${#cuda_includes[@]} CUDA include folders"
 
 # --- data: raw IDX files, so a dtrain built without zlib reads them too ---------------------
@@ -142,15 +145,21 @@ fi
 grep -E '^(\[default0\]:)?dtrain\[0\]|"epoch"' "$work/dtrain.log" | sed 's/^/    /'
 d_rate=$(last_rate "$work/dtrain.log")
 
-say "Python DDP: the same model, batch, data (scripts/ddp_reference.py)"
-timeout 120 "$py" -m torch.distributed.run --standalone --nproc_per_node 1 \
-  scripts/ddp_reference.py --arch resnet18 --precision bf16 --batch_size "$batch" \
-  --num_epochs "$epochs" --data_dir "$work/data" --learning_rate 0.01 >"$work/python.log" 2>&1 ||
-  { tail -30 "$work/python.log"; die "Python DDP failed"; }
-grep -E 'ddp_reference|"epoch"' "$work/python.log" | sed 's/^/    /'
-p_rate=$(last_rate "$work/python.log")
+# Python DDP, as a user would write it (NCHW), and with channels-last like dtrain on CUDA.
+declare -A p_rate
+for format in contiguous channels_last; do
+  say "Python DDP ($format): the same model, batch, data (scripts/ddp_reference.py)"
+  timeout 120 "$py" -m torch.distributed.run --standalone --nproc_per_node 1 \
+    scripts/ddp_reference.py --arch resnet18 --precision bf16 --batch_size "$batch" \
+    --num_epochs "$epochs" --data_dir "$work/data" --learning_rate 0.01 --memory_format "$format" \
+    >"$work/python-$format.log" 2>&1 || { tail -30 "$work/python-$format.log"; die "Python DDP failed"; }
+  grep -E 'ddp_reference|"epoch"' "$work/python-$format.log" | sed 's/^/    /'
+  p_rate[$format]=$(last_rate "$work/python-$format.log")
+done
 
-say "RESULT resnet18 bf16 batch $batch, 1 GPU, last of $epochs epochs:" \
-    "dtrain ${d_rate:-?} images/s, Python DDP ${p_rate:-?} images/s," \
-    "ratio $(awk -v a="${d_rate:-0}" -v b="${p_rate:-1}" 'BEGIN {printf "%.2f", a / b}')x"
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "?"}'; }
+say "RESULT resnet18 bf16 batch $batch, 1 GPU, NCCL, images/s of the last of $epochs epochs:"
+say "  dtrain (channels-last)          ${d_rate:-?}"
+say "  Python DDP (contiguous)         ${p_rate[contiguous]:-?}   dtrain/Python $(ratio "$d_rate" "${p_rate[contiguous]}")x"
+say "  Python DDP (channels_last)      ${p_rate[channels_last]:-?}   dtrain/Python $(ratio "$d_rate" "${p_rate[channels_last]}")x"
 rm -rf "$work"
