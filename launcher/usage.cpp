@@ -106,7 +106,7 @@ std::string usage_text() {
   bool first = true;
   OptionGroup group{};
   for (const auto& spec : option_table()) {
-    if (!spec.supported) continue;
+    if (!spec.supported || spec.hidden) continue;
     if (first || spec.group != group) {
       out += "\n" + std::string(group_title(spec.group)) + ":\n";
       group = spec.group;
