@@ -76,13 +76,16 @@ std::vector<std::string> ssh_words(const std::string& ssh_cmd) {
     throw UsageError("--ssh_cmd " + quote(ssh_cmd) + ": " + e.what());
   }
   if (words.empty()) throw UsageError("--ssh_cmd is empty");
-  if (std::find(words.begin(), words.end(), "-n") != words.end()) {
-    throw UsageError("--ssh_cmd must not use -n: each remote dlaunch is told to stop through "
-                     "ssh's stdin");
+  const bool is_ssh = std::filesystem::path(words.front()).filename() == "ssh";
+  for (const char* bad : {"-n", "-f", "-N", "-t", "-tt"}) {
+    if (is_ssh && std::find(words.begin(), words.end(), bad) != words.end()) {
+      throw UsageError(std::string("--ssh_cmd must not use ") + bad +
+                       ": each remote dlaunch runs as ssh's command, without a tty, and is told "
+                       "to stop through ssh's stdin");
+    }
   }
   // Without keep-alives a host that vanishes mid-run is noticed after hours (TCP keepalive);
   // with them ssh exits 255 within ~15 s and the job stops. The user's own setting wins.
-  const bool is_ssh = std::filesystem::path(words.front()).filename() == "ssh";
   const bool has_keepalive = std::any_of(words.begin(), words.end(), [](const std::string& w) {
     return w.find("ServerAlive") != std::string::npos;
   });

@@ -15,7 +15,7 @@ const std::string kThinRule(72, '-');
 
 std::string code_text(int code) {
   std::string text = "exit code " + std::to_string(code);
-  if (code == 255) text += ", ssh lost or could not reach the host";
+  if (code == 255) text += ", from ssh: the connection was lost or dlaunch was killed there";
   if (code > 128 && code < 128 + 65 && code != 255) {
     text += ", " + agent::signal_name(code - 128);
   }

@@ -73,9 +73,11 @@ std::vector<PreflightResult> run_preflight(const FanoutPlan& plan,
         [&probe](int stream, std::string_view line) {
           auto text = trimmed(line);
           if (text.empty()) return;
+          // A login shell may print its own lines (a chatty .bashrc): dlaunch's is the one
+          // that starts "dlaunch ", else the first, for the message.
           if (stream == 2) {
             probe.last_error = std::move(text);
-          } else if (probe.output.empty()) {
+          } else if (probe.output.empty() || text.rfind("dlaunch ", 0) == 0) {
             probe.output = std::move(text);
           }
         },

@@ -115,7 +115,7 @@ void SshFanout::on_host_exit(std::size_t index, int exit_code) {
     report_.root_cause = index;
     log().error("node {} ({}) failed first: exit code {}{}; stopping every other host",
                 node.node_rank, node.host, exit_code,
-                exit_code == 255 ? " (ssh lost or could not reach the host)" : "");
+                exit_code == 255 ? " (from ssh: the connection was lost or dlaunch was killed there)" : "");
     stop_all(SIGTERM);
   } else {
     log().debug("node {} ({}) ended: exit code {}", node.node_rank, node.host, exit_code);

@@ -188,6 +188,27 @@ TEST_CASE("ssh fan-out: SIGINT to the launching dlaunch reaches every worker; no
   CHECK(job.clean());
 }
 
+TEST_CASE("ssh fan-out: a second SIGINT makes every host kill its workers at once") {
+  REQUIRE(can_run_sshd());
+  Job job("ssh-sigint2");  // --shutdown_timeout 5
+  Subprocess launcher(
+      job.argv({}, shell_worker("trap '' INT TERM; echo ready > \"$OUT/ready_$RANK\"; "
+                                "while true; do sleep 0.05; done")),
+      job.env(), job.dir / "out", job.dir / "err", job.dir.path());
+  REQUIRE(eventually([&] { return job.all_exist("ready_"); }, std::chrono::seconds(20)));
+  launcher.signal(SIGINT);
+  // The workers ignore it: the job goes on until the grace is over or a second Ctrl-C.
+  CHECK_FALSE(launcher.wait_for(std::chrono::milliseconds(500)).has_value());
+  const auto second = std::chrono::steady_clock::now();
+  launcher.signal(SIGINT);
+  const auto code = launcher.wait_for(std::chrono::seconds(20));
+  INFO(read_file(job.dir / "err"));
+  REQUIRE(code.has_value());
+  CHECK(*code == 128 + SIGINT);
+  CHECK(std::chrono::steady_clock::now() - second < std::chrono::seconds(3));
+  CHECK(job.clean());
+}
+
 TEST_CASE("ssh fan-out: kill -9 of the launching dlaunch stops every remote agent and worker") {
   REQUIRE(can_run_sshd());
   Job job("ssh-kill9");

@@ -104,6 +104,8 @@ TEST_CASE("fanout plan: bad usage is one clear error before any ssh") {
        "hosts would run different numbers of workers (node-a: 1, node-b: 4)"},
       {{"--ssh_cmd", "ssh -i 'key"}, "--ssh_cmd 'ssh -i 'key': unterminated ' quote"},
       {{"--ssh_cmd", "ssh -n"}, "--ssh_cmd must not use -n"},
+      {{"--ssh_cmd", "/usr/bin/ssh -tt"}, "--ssh_cmd must not use -tt: each remote dlaunch"},
+      {{"--ssh_cmd", "ssh -f"}, "--ssh_cmd must not use -f"},
   };
   for (const auto& [args, message] : cases) {
     CAPTURE(args.front());

@@ -78,6 +78,13 @@ TEST_CASE("preflight: no such directory, no dlaunch, not dlaunch") {
   plan.remote_bin = (dir / "other").string();
   CHECK(run_preflight(plan, envp(), std::chrono::seconds(10))[0].problem ==
         "'" + plan.remote_bin + "' --version printed 'other 1.0', not dlaunch's version");
+  // A chatty login shell does not hide dlaunch's line.
+  dlaunch::testing::write_file(dir / "chatty", "#!/bin/sh\necho 'Welcome!'\nexec " +
+                                                   dlaunch::testing::build_path("launcher/dlaunch").string() +
+                                                   " \"$@\"\n",
+                               true);
+  plan.remote_bin = (dir / "chatty").string();
+  CHECK(run_preflight(plan, envp(), std::chrono::seconds(10))[0].ok);
   plan.remote_bin = "/bin/false";
   CHECK(run_preflight(plan, envp(), std::chrono::seconds(10))[0].problem ==
         "'/bin/false' --version failed there with exit code 1");
