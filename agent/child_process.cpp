@@ -36,8 +36,8 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
 
 // In the child, between fork and exec: async-signal-safe calls only. Reports errno through
 // `report_fd` and exits 127 on failure.
-[[noreturn]] void exec_child(const char* path, char* const argv[], char* const envp[],
-                             pid_t parent, int in_fd, int out_fd, int err_fd, int report_fd) {
+[[noreturn]] void exec_child(const char* path, char* const argv[], char* const envp[], pid_t parent,
+                             int in_fd, int out_fd, int err_fd, int report_fd) {
   auto fail = [report_fd]() {
     const int error = errno;
     [[maybe_unused]] auto n = ::write(report_fd, &error, sizeof error);

@@ -37,7 +37,8 @@ bool from_command_line(const Options& options, const std::string& dest) {
 // mistake; inherited as PET_ variables (from an enclosing job) they are noise.
 void check_node_options(const Options& options, int hosts, FanoutPlan& plan) {
   if (options.standalone) {
-    throw UsageError("--standalone runs one node on its own; it cannot be combined with --hostfile");
+    throw UsageError(
+        "--standalone runs one node on its own; it cannot be combined with --hostfile");
   }
   if (options.min_nodes != options.max_nodes) {
     throw UsageError("--nnodes " + std::to_string(options.min_nodes) + ":" +
@@ -56,15 +57,17 @@ void check_node_options(const Options& options, int hosts, FanoutPlan& plan) {
   }
   if (options.node_rank) {
     if (from_command_line(options, "node_rank")) {
-      throw UsageError("--node_rank cannot be combined with --hostfile: each host's node rank is "
-                       "its place in the hostfile");
+      throw UsageError(
+          "--node_rank cannot be combined with --hostfile: each host's node rank is "
+          "its place in the hostfile");
     }
     plan.warnings.push_back(source_of(options, "node_rank") +
                             " is ignored: each host's node rank is its place in the hostfile");
   }
   if (options.local_addr) {
-    plan.warnings.push_back("--local_addr is ignored with --hostfile: each host's is its name "
-                            "in the hostfile");
+    plan.warnings.push_back(
+        "--local_addr is ignored with --hostfile: each host's is its name "
+        "in the hostfile");
   }
 }
 
@@ -90,8 +93,7 @@ std::vector<std::string> ssh_words(const std::string& ssh_cmd) {
     return w.find("ServerAlive") != std::string::npos;
   });
   if (is_ssh && !has_keepalive) {
-    words.insert(words.end(),
-                 {"-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
+    words.insert(words.end(), {"-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
   }
   return words;
 }
@@ -103,9 +105,10 @@ FanoutPlan make_fanout_plan(const Options& options, const Environment& env,
   FanoutPlan plan;
   plan.hostfile = options.hostfile.value();
   if (options.nproc_per_node.kind != NprocSpec::Kind::kCount) {
-    throw UsageError("--hostfile needs --nproc_per_node as a number (the workers of hosts without "
-                     "slots=N); give each host slots=N in " +
-                     plan.hostfile + " instead of auto/cpu/gpu");
+    throw UsageError(
+        "--hostfile needs --nproc_per_node as a number (the workers of hosts without "
+        "slots=N); give each host slots=N in " +
+        plan.hostfile + " instead of auto/cpu/gpu");
   }
   std::vector<HostSlots> hosts;
   std::vector<HostfileEntry> entries;

@@ -20,7 +20,7 @@
 namespace dlaunch::launcher {
 
 struct RemoteNode {
-  std::string host;             // as written in the hostfile: what ssh is given
+  std::string host;  // as written in the hostfile: what ssh is given
   int hostfile_line = 0;
   int node_rank = 0;
   int nproc = 1;                // workers on this host
@@ -45,7 +45,6 @@ struct FanoutPlan {
 };
 
 // Throws UsageError. `cwd` is the local working directory.
-FanoutPlan make_fanout_plan(const Options& options, const Environment& env,
-                            const std::string& cwd);
+FanoutPlan make_fanout_plan(const Options& options, const Environment& env, const std::string& cwd);
 
 }  // namespace dlaunch::launcher

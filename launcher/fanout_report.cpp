@@ -60,8 +60,7 @@ std::string describe_outcome(const FanoutReport& report, std::size_t index) {
 }
 
 std::string format_fanout_summary(const FanoutReport& report) {
-  const double seconds =
-      std::chrono::duration<double>(report.end_time - report.start_time).count();
+  const double seconds = std::chrono::duration<double>(report.end_time - report.start_time).count();
   char took[32];
   std::snprintf(took, sizeof took, "%.2f s", seconds);
   std::string out = kRule + "\n";
@@ -76,8 +75,10 @@ std::string format_fanout_summary(const FanoutReport& report) {
            std::to_string(host.node.node_rank) + ", " + ranks_text(host.node) + "), " +
            code_text(host.exit_code.value_or(1)) + "\n";
     if (host.exit_code == 255) {
-      out += "  the connection is gone: its dlaunch stops on its own when sshd ends the session; "
-             "its logs stay there in " + report.remote_log_dir + "\n";
+      out +=
+          "  the connection is gone: its dlaunch stops on its own when sshd ends the session; "
+          "its logs stay there in " +
+          report.remote_log_dir + "\n";
     } else {
       out += "  its own summary is above, tagged [" + host.node.host +
              "]; its logs stay there in " + report.remote_log_dir + "\n";

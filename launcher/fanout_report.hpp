@@ -23,8 +23,8 @@ struct HostOutcome {
 
 struct FanoutReport {
   std::string run_id;
-  std::string entrypoint;        // the program's file name
-  std::string remote_log_dir;    // where each host keeps its logs
+  std::string entrypoint;      // the program's file name
+  std::string remote_log_dir;  // where each host keeps its logs
   int world_size = 0;
   std::vector<HostOutcome> hosts;
   std::optional<std::size_t> root_cause;  // index in hosts

@@ -267,7 +267,8 @@ OptionMatch match_long_option(std::string_view word) {
   for (const auto& spec : option_table()) {
     for (const auto& spelling : spec.spellings()) {
       if (spelling == word) return {&spec, spelling, {}};
-      if (!spec.hidden && spelling.starts_with(word) && (prefixed.empty() || prefixed.back().first != &spec)) {
+      if (!spec.hidden && spelling.starts_with(word) &&
+          (prefixed.empty() || prefixed.back().first != &spec)) {
         prefixed.emplace_back(&spec, spelling);
       }
     }

@@ -44,9 +44,8 @@ std::string preflight_problem(const FanoutPlan& plan, int exit_code, const std::
     case 126:
       return with_detail(bin + " cannot be executed there", last_error);
     default:
-      return with_detail(bin + " --version failed there with exit code " +
-                             std::to_string(exit_code),
-                         last_error);
+      return with_detail(
+          bin + " --version failed there with exit code " + std::to_string(exit_code), last_error);
   }
 }
 
@@ -108,9 +107,8 @@ std::vector<PreflightResult> run_preflight(const FanoutPlan& plan,
     auto& probe = probes[i];
     if (!probe.ssh) continue;
     const bool killed = !probe.ssh->done() || (timed_out && probe.exit_code == 128 + SIGKILL);
-    const std::string problem =
-        preflight_problem(plan, killed ? -1 : probe.exit_code, probe.last_error, probe.output,
-                          timeout);
+    const std::string problem = preflight_problem(plan, killed ? -1 : probe.exit_code,
+                                                  probe.last_error, probe.output, timeout);
     results[i].ok = problem.empty();
     results[i].problem = problem;
     if (results[i].ok) results[i].version = probe.output;

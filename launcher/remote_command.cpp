@@ -44,6 +44,7 @@ std::string joined(const Range& range, Format format) {
 
 std::vector<std::string> remote_dlaunch_argv(const Options& options, const FanoutPlan& plan,
                                              const RemoteNode& node) {
+  // clang-format off
   std::vector<std::string> argv = {
       plan.remote_bin,
       "--nnodes", std::to_string(plan.nodes.size()),
@@ -55,6 +56,7 @@ std::vector<std::string> remote_dlaunch_argv(const Options& options, const Fanou
       "--local_addr", node.host,
       "--stdin_control",
   };
+  // clang-format on
   auto add = [&argv](const char* flag, std::string value) {
     argv.push_back(flag);
     argv.push_back(std::move(value));
@@ -62,9 +64,8 @@ std::vector<std::string> remote_dlaunch_argv(const Options& options, const Fanou
   if (given(options, "rdzv_backend")) add("--rdzv_backend", options.rdzv_backend);
   if (options.rdzv_endpoint) add("--rdzv_endpoint", *options.rdzv_endpoint);
   if (!options.rdzv_conf.empty()) {
-    add("--rdzv_conf", joined(options.rdzv_conf, [](const auto& kv) {
-          return kv.first + "=" + kv.second;
-        }));
+    add("--rdzv_conf",
+        joined(options.rdzv_conf, [](const auto& kv) { return kv.first + "=" + kv.second; }));
   }
   if (given(options, "max_restarts")) add("--max_restarts", std::to_string(options.max_restarts));
   if (given(options, "monitor_interval")) {

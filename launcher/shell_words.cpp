@@ -10,7 +10,9 @@ bool plain(char c) {
          std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
 }
 
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+bool blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n';
+}
 
 }  // namespace
 

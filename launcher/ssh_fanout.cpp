@@ -68,8 +68,8 @@ SshFanout::SshFanout(boost::asio::io_context& io, const Options& options, Fanout
 
 int SshFanout::run() {
   report_.start_time = std::chrono::steady_clock::now();
-  log().info("run {}: {} workers on {} hosts over ssh, store {}:{}", plan_.run_id,
-             plan_.world_size, plan_.nodes.size(), plan_.master_addr, plan_.master_port);
+  log().info("run {}: {} workers on {} hosts over ssh, store {}:{}", plan_.run_id, plan_.world_size,
+             plan_.nodes.size(), plan_.master_addr, plan_.master_port);
   wait_for_signal();
   for (std::size_t i = 0; i < plan_.nodes.size() && !stopping_; ++i) start_host(i);
   maybe_finish();  // when no ssh could be started at all
@@ -113,9 +113,10 @@ void SshFanout::on_host_exit(std::size_t index, int exit_code) {
   const auto& node = outcome.node;
   if (exit_code != 0 && !stopping_) {
     report_.root_cause = index;
-    log().error("node {} ({}) failed first: exit code {}{}; stopping every other host",
-                node.node_rank, node.host, exit_code,
-                exit_code == 255 ? " (from ssh: the connection was lost or dlaunch was killed there)" : "");
+    log().error(
+        "node {} ({}) failed first: exit code {}{}; stopping every other host", node.node_rank,
+        node.host, exit_code,
+        exit_code == 255 ? " (from ssh: the connection was lost or dlaunch was killed there)" : "");
     stop_all(SIGTERM);
   } else {
     log().debug("node {} ({}) ended: exit code {}", node.node_rank, node.host, exit_code);
@@ -187,8 +188,7 @@ void SshFanout::maybe_finish() {
   signals_.cancel();
   kill_timer_.cancel();
   if (report_.succeeded()) {
-    log().info("{} workers on {} hosts succeeded in {:.2f} s", plan_.world_size,
-               plan_.nodes.size(),
+    log().info("{} workers on {} hosts succeeded in {:.2f} s", plan_.world_size, plan_.nodes.size(),
                std::chrono::duration<double>(report_.end_time - report_.start_time).count());
     return;
   }
@@ -228,16 +228,17 @@ int preflight_and_run(const Options& options, const FanoutPlan& plan,
 int run_ssh_fanout(const Options& options, const Environment& env, const std::string& cwd) {
   const FanoutPlan plan = make_fanout_plan(options, env, cwd);
   for (const auto& warning : plan.warnings) log().warn("{}", warning);
-  log().info("hosts from {}: {}; environment sent along: {}", plan.hostfile,
-             [&] {
-               std::string hosts;
-               for (const auto& node : plan.nodes) {
-                 if (!hosts.empty()) hosts += ", ";
-                 hosts += node.host + " (" + std::to_string(node.nproc) + ")";
-               }
-               return hosts;
-             }(),
-             names_of(plan.env));
+  log().info(
+      "hosts from {}: {}; environment sent along: {}", plan.hostfile,
+      [&] {
+        std::string hosts;
+        for (const auto& node : plan.nodes) {
+          if (!hosts.empty()) hosts += ", ";
+          hosts += node.host + " (" + std::to_string(node.nproc) + ")";
+        }
+        return hosts;
+      }(),
+      names_of(plan.env));
   const auto envp = to_envp(env);
   try {
     return preflight_and_run(options, plan, envp);

@@ -44,7 +44,9 @@ bool SshProcess::send(unsigned char byte) {
   return n == 1;
 }
 
-void SshProcess::close_stdin() { stdin_.reset(); }
+void SshProcess::close_stdin() {
+  stdin_.reset();
+}
 
 void SshProcess::kill(int sig) {
   if (pid_ > 0 && !reaped_) ::kill(-pid_, sig);

@@ -16,7 +16,9 @@ using namespace dlaunch::testing;
 
 namespace {
 
-std::string dlaunch_bin() { return build_path("launcher/dlaunch").string(); }
+std::string dlaunch_bin() {
+  return build_path("launcher/dlaunch").string();
+}
 
 std::map<std::string, std::string> parse_env_lines(const std::filesystem::path& path) {
   std::map<std::string, std::string> env;
@@ -52,9 +54,16 @@ struct Job {
   std::vector<std::string> argv(const std::vector<std::string>& extra,
                                 const std::vector<std::string>& program,
                                 int connect_timeout = 2) const {
-    std::vector<std::string> args = {dlaunch_bin(), "--hostfile", "hosts", "--nproc_per_node",
-                                     "2", "--ssh_cmd", hosts.ssh_cmd(connect_timeout),
-                                     "--shutdown_timeout", "5", "--env",
+    std::vector<std::string> args = {dlaunch_bin(),
+                                     "--hostfile",
+                                     "hosts",
+                                     "--nproc_per_node",
+                                     "2",
+                                     "--ssh_cmd",
+                                     hosts.ssh_cmd(connect_timeout),
+                                     "--shutdown_timeout",
+                                     "5",
+                                     "--env",
                                      "OUT=" + dir.path().string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), program.begin(), program.end());
@@ -92,12 +101,15 @@ TEST_CASE("ssh fan-out: 3 hosts x 2 workers get their ranks, their host and the 
              "# sent to every host\nFROM_FILE='from the file'\nexport NCCL_DEBUG=WARN\n");
   const std::string tricky = "it's \"quoted\" $HOME `uname` \\ ; & | * ~";
   auto env = job.env();
-  env.insert({{"NCCL_DEBUG", "INFO"}, {"OMP_NUM_THREADS", "3"}, {"NOT_SENT", "local only"},
+  env.insert({{"NCCL_DEBUG", "INFO"},
+              {"OMP_NUM_THREADS", "3"},
+              {"NOT_SENT", "local only"},
               {"CUDA_VISIBLE_DEVICES", "7"}});
   const auto result = run(
       job.argv({"--env", "TRICKY=" + tricky},
-               shell_worker("env > \"$OUT/env_$RANK\"; printf '%s\\n' \"$@\" > \"$OUT/argv_$RANK\"; "
-                            "readlink /proc/self/ns/net > \"$OUT/ns_$RANK\"; echo \"hello from $RANK\"")),
+               shell_worker(
+                   "env > \"$OUT/env_$RANK\"; printf '%s\\n' \"$@\" > \"$OUT/argv_$RANK\"; "
+                   "readlink /proc/self/ns/net > \"$OUT/ns_$RANK\"; echo \"hello from $RANK\"")),
       env, job.dir.path(), std::chrono::seconds(60));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -128,9 +140,8 @@ TEST_CASE("ssh fan-out: 3 hosts x 2 workers get their ranks, their host and the 
     CHECK(worker_env.at("PWD") == job.dir.path().string());
     // Each worker ran on its own host.
     CHECK(read_file(job.dir / ("ns_" + std::to_string(rank))) == host_ns[rank / 2]);
-    CHECK(contains(result.out, "[" + job.hosts.address(rank / 2 + 1) + ":" +
-                                   std::to_string(rank) + "]: hello from " + std::to_string(rank) +
-                                   "\n"));
+    CHECK(contains(result.out, "[" + job.hosts.address(rank / 2 + 1) + ":" + std::to_string(rank) +
+                                   "]: hello from " + std::to_string(rank) + "\n"));
   }
   CHECK(job.clean());
 }
@@ -142,7 +153,8 @@ TEST_CASE("ssh fan-out: arguments with spaces and quotes reach every worker byte
   auto program = shell_worker("printf '%s\\n' \"$@\" > \"$OUT/argv_$RANK\"");
   program.push_back("sh");
   program.insert(program.end(), args.begin(), args.end());
-  const auto result = run(job.argv({}, program), job.env(), job.dir.path(), std::chrono::seconds(60));
+  const auto result =
+      run(job.argv({}, program), job.env(), job.dir.path(), std::chrono::seconds(60));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   for (int rank = 0; rank < 6; ++rank) {
@@ -173,8 +185,9 @@ TEST_CASE("ssh fan-out: SIGINT to the launching dlaunch reaches every worker; no
   REQUIRE(can_run_sshd());
   Job job("ssh-sigint");
   Subprocess launcher(
-      job.argv({}, shell_worker("trap 'echo got > \"$OUT/got_$RANK\"; exit 0' INT TERM; "
-                                "echo ready > \"$OUT/ready_$RANK\"; while true; do sleep 0.05; done")),
+      job.argv({},
+               shell_worker("trap 'echo got > \"$OUT/got_$RANK\"; exit 0' INT TERM; "
+                            "echo ready > \"$OUT/ready_$RANK\"; while true; do sleep 0.05; done")),
       job.env(), job.dir / "out", job.dir / "err", job.dir.path());
   REQUIRE(eventually([&] { return job.all_exist("ready_"); }, std::chrono::seconds(20)));
   launcher.signal(SIGINT);
@@ -184,7 +197,8 @@ TEST_CASE("ssh fan-out: SIGINT to the launching dlaunch reaches every worker; no
   CHECK(*code == 128 + SIGINT);
   // Each worker got SIGINT itself, as under a local dlaunch.
   CHECK(job.all_exist("got_"));
-  CHECK(contains(read_file(job.dir / "err"), "dlaunch received SIGINT and told every host to stop"));
+  CHECK(
+      contains(read_file(job.dir / "err"), "dlaunch received SIGINT and told every host to stop"));
   CHECK(job.clean());
 }
 
@@ -212,8 +226,9 @@ TEST_CASE("ssh fan-out: a second SIGINT makes every host kill its workers at onc
 TEST_CASE("ssh fan-out: kill -9 of the launching dlaunch stops every remote agent and worker") {
   REQUIRE(can_run_sshd());
   Job job("ssh-kill9");
-  Subprocess launcher(job.argv({}, shell_worker("echo ready > \"$OUT/ready_$RANK\"; exec sleep 60")),
-                      job.env(), job.dir / "out", job.dir / "err", job.dir.path());
+  Subprocess launcher(
+      job.argv({}, shell_worker("echo ready > \"$OUT/ready_$RANK\"; exec sleep 60")), job.env(),
+      job.dir / "out", job.dir / "err", job.dir.path());
   REQUIRE(eventually([&] { return job.all_exist("ready_"); }, std::chrono::seconds(20)));
   launcher.signal(SIGKILL);
   launcher.wait_for(std::chrono::seconds(5));
@@ -223,16 +238,17 @@ TEST_CASE("ssh fan-out: kill -9 of the launching dlaunch stops every remote agen
 TEST_CASE("ssh fan-out: a host lost mid-run is a failure like any other: every host stops") {
   REQUIRE(can_run_sshd());
   Job job("ssh-lost");
-  Subprocess launcher(job.argv({}, shell_worker("echo ready > \"$OUT/ready_$RANK\"; exec sleep 60")),
-                      job.env(), job.dir / "out", job.dir / "err", job.dir.path());
+  Subprocess launcher(
+      job.argv({}, shell_worker("echo ready > \"$OUT/ready_$RANK\"; exec sleep 60")), job.env(),
+      job.dir / "out", job.dir / "err", job.dir.path());
   REQUIRE(eventually([&] { return job.all_exist("ready_"); }, std::chrono::seconds(20)));
   job.hosts.net().set_link(3, false);
   const auto code = launcher.wait_for(std::chrono::seconds(20));
   INFO(read_file(job.dir / "err"));
   REQUIRE(code.has_value());
   CHECK(*code == 255);
-  CHECK(contains(read_file(job.dir / "err"), "Root cause (first host to fail): " +
-                                                 job.hosts.address(3)));
+  CHECK(contains(read_file(job.dir / "err"),
+                 "Root cause (first host to fail): " + job.hosts.address(3)));
   // Host 3's sshd drops the silent client, and its agent stops on its own.
   CHECK(job.clean());
 }
@@ -240,8 +256,8 @@ TEST_CASE("ssh fan-out: a host lost mid-run is a failure like any other: every h
 TEST_CASE("ssh fan-out: unreachable hosts are one error line each, nothing starts anywhere") {
   REQUIRE(can_run_sshd());
   Job job("ssh-unreachable");
-  job.hosts.stop_sshd(2);               // refuses connections
-  job.hosts.net().set_link(3, false);   // silent: only the connect timeout tells
+  job.hosts.stop_sshd(2);              // refuses connections
+  job.hosts.net().set_link(3, false);  // silent: only the connect timeout tells
   const auto result = run(job.argv({}, shell_worker("echo ready > \"$OUT/ready_$RANK\""), 2),
                           job.env(), job.dir.path(), std::chrono::seconds(60));
   INFO(result.err);

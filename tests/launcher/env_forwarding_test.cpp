@@ -70,18 +70,15 @@ TEST_CASE("env forwarding: environment < $HOME/.dlaunch_env < ./.dlaunch_env") {
   write_file(home / ".dlaunch_env", "NCCL_DEBUG=WARN\nFROM_HOME=h\nBOTH=home\n");
   write_file(work / ".dlaunch_env", "BOTH=work\nFROM_WORK=w\n");
   const Environment env = {{"HOME", home.path().string()}, {"NCCL_DEBUG", "INFO"},
-                           {"OMP_NUM_THREADS", "4"},      {"PATH", "/bin"},
-                           {"CUDA_VISIBLE_DEVICES", "0"}, {"PYTHONPATH", "/src"}};
+                           {"OMP_NUM_THREADS", "4"},       {"PATH", "/bin"},
+                           {"CUDA_VISIBLE_DEVICES", "0"},  {"PYTHONPATH", "/src"}};
   const auto vars = forwarded_environment(env, work.path().string());
   const std::string home_file = (home / ".dlaunch_env").string();
   const std::string work_file = (work / ".dlaunch_env").string();
   const std::vector<ForwardedVar> expected = {
-      {"BOTH", "work", work_file + ":1"},
-      {"FROM_HOME", "h", home_file + ":2"},
-      {"FROM_WORK", "w", work_file + ":2"},
-      {"NCCL_DEBUG", "WARN", home_file + ":1"},
-      {"OMP_NUM_THREADS", "4", "environment"},
-      {"PYTHONPATH", "/src", "environment"},
+      {"BOTH", "work", work_file + ":1"},      {"FROM_HOME", "h", home_file + ":2"},
+      {"FROM_WORK", "w", work_file + ":2"},    {"NCCL_DEBUG", "WARN", home_file + ":1"},
+      {"OMP_NUM_THREADS", "4", "environment"}, {"PYTHONPATH", "/src", "environment"},
   };
   CHECK(vars == expected);
 }

@@ -14,7 +14,9 @@ struct Fixture {
   TempDir dir;
   Environment env = {{"HOME", "/nonexistent-home"}};
 
-  Fixture() { write_file(dir / "hosts", "node-a slots=4\nnode-b slots=4\n# spare\nnode-c slots=4\n"); }
+  Fixture() {
+    write_file(dir / "hosts", "node-a slots=4\nnode-b slots=4\n# spare\nnode-c slots=4\n");
+  }
 
   FanoutPlan plan(std::vector<std::string> args) const {
     std::vector<std::string> argv = {"--hostfile", (dir / "hosts").string()};
@@ -39,10 +41,9 @@ TEST_CASE("fanout plan: hosts in hostfile order, node ranks, ranks and the store
   CHECK(plan.run_id.size() == 12);
   CHECK(plan.remote_bin == "dlaunch");
   CHECK(plan.remote_dir == f.dir.path().string());
-  CHECK(plan.ssh_argv == std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "-o",
-                                                  "ConnectTimeout=10", "-o",
-                                                  "ServerAliveInterval=5", "-o",
-                                                  "ServerAliveCountMax=3"});
+  CHECK(plan.ssh_argv ==
+        std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o",
+                                 "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
   CHECK(plan.warnings.empty());
   CHECK(f.plan({}).run_id != plan.run_id);
 }

@@ -58,7 +58,8 @@ TEST_CASE("fanout report: a lost host exits 255, said so") {
   report.root_cause = 1;
   CHECK(report.exit_code() == 255);
   CHECK(describe_outcome(report, 1) ==
-        "FAILED first (exit code 255, from ssh: the connection was lost or dlaunch was killed there)");
+        "FAILED first (exit code 255, from ssh: the connection was lost or dlaunch was killed "
+        "there)");
   CHECK(format_fanout_summary(report).find("the connection is gone") != std::string::npos);
   CHECK(describe_outcome(report, 0) == "never started");
 }

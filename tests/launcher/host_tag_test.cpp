@@ -16,8 +16,8 @@ TEST_CASE("host tag: a worker line gets host:rank, anything else the host") {
   tagged = tag_remote_line("node-b", "[12]: \n");
   CHECK(tagged.prefix == "[node-b:12]: ");
   CHECK(tagged.body == "\n");
-  for (const char* line : {"[dlaunch 03:01:02.345 info] run x\n", "[]: x\n", "[5] x\n",
-                           "[5]:x\n", "  [5]: indented\n", "===\n", "", "[5"}) {
+  for (const char* line : {"[dlaunch 03:01:02.345 info] run x\n", "[]: x\n", "[5] x\n", "[5]:x\n",
+                           "  [5]: indented\n", "===\n", "", "[5"}) {
     CAPTURE(line);
     tagged = tag_remote_line("10.0.0.3", line);
     CHECK(tagged.prefix == "[10.0.0.3]: ");

@@ -23,8 +23,8 @@ FanoutPlan plan_for(const std::vector<std::string>& hosts, const std::string& di
   FanoutPlan plan;
   plan.hostfile = "hosts";
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    plan.nodes.push_back({hosts[i], static_cast<int>(i) + 1, static_cast<int>(i), 1,
-                          static_cast<int>(i), ""});
+    plan.nodes.push_back(
+        {hosts[i], static_cast<int>(i) + 1, static_cast<int>(i), 1, static_cast<int>(i), ""});
   }
   plan.ssh_argv = kFakeSsh;
   plan.remote_bin = dlaunch::testing::build_path("launcher/dlaunch").string();
@@ -32,14 +32,16 @@ FanoutPlan plan_for(const std::vector<std::string>& hosts, const std::string& di
   return plan;
 }
 
-std::vector<std::string> envp() { return {"PATH=/usr/bin:/bin"}; }
+std::vector<std::string> envp() {
+  return {"PATH=/usr/bin:/bin"};
+}
 
 }  // namespace
 
 TEST_CASE("preflight: every host passes, each with dlaunch's version") {
   TempDir dir;
-  const auto results =
-      run_preflight(plan_for({"a", "b", "c"}, dir.path().string()), envp(), std::chrono::seconds(10));
+  const auto results = run_preflight(plan_for({"a", "b", "c"}, dir.path().string()), envp(),
+                                     std::chrono::seconds(10));
   REQUIRE(results.size() == 3);
   for (const auto& result : results) {
     CHECK(result.ok);
@@ -79,9 +81,10 @@ TEST_CASE("preflight: no such directory, no dlaunch, not dlaunch") {
   CHECK(run_preflight(plan, envp(), std::chrono::seconds(10))[0].problem ==
         "'" + plan.remote_bin + "' --version printed 'other 1.0', not dlaunch's version");
   // A chatty login shell does not hide dlaunch's line.
-  dlaunch::testing::write_file(dir / "chatty", "#!/bin/sh\necho 'Welcome!'\nexec " +
-                                                   dlaunch::testing::build_path("launcher/dlaunch").string() +
-                                                   " \"$@\"\n",
+  dlaunch::testing::write_file(dir / "chatty",
+                               "#!/bin/sh\necho 'Welcome!'\nexec " +
+                                   dlaunch::testing::build_path("launcher/dlaunch").string() +
+                                   " \"$@\"\n",
                                true);
   plan.remote_bin = (dir / "chatty").string();
   CHECK(run_preflight(plan, envp(), std::chrono::seconds(10))[0].ok);

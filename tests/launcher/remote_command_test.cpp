@@ -60,14 +60,17 @@ bool has(const std::vector<std::string>& lines, const std::string& line) {
 TEST_CASE("remote command: the node's place in the job, then the program verbatim") {
   Fixture f({"--nproc_per_node", "2", "train.py", "--lr", "0.1"});
   const auto argv = remote_dlaunch_argv(f.options, f.plan, f.plan.nodes[1]);
+  // clang-format off
   const std::vector<std::string> expected = {
       "dlaunch", "--nnodes", "2", "--node_rank", "1", "--nproc_per_node", "2", "--master_addr", "a",
       "--master_port", "6105", "--rdzv_id", "r1", "--local_addr", "b", "--stdin_control",
       "train.py", "--lr", "0.1"};
+  // clang-format on
   CHECK(argv == expected);
 }
 
 TEST_CASE("remote command: every option the local command line set goes along") {
+  // clang-format off
   Fixture f({"--max_restarts", "2", "--shutdown_timeout", "2.5", "--monitor_interval", "0.5",
              "--start_method", "fork", "--role", "trainer", "--use_env", "-m", "--log_dir",
              "/var/log/job", "--redirects", "0:1,1:3", "--tee", "2", "--local_ranks_filter", "0",
@@ -82,6 +85,7 @@ TEST_CASE("remote command: every option the local command line set goes along") 
       "--role", "trainer", "--use_env", "--module", "--log_dir", "/var/log/job", "--redirects",
       "0:1,1:3", "--tee", "2", "--local_ranks_filter", "0", "--env", "K=a b", "--env", "K2='q'",
       "pkg.train", "x"};
+  // clang-format on
   CHECK(argv == expected);
   // Read back by the remote dlaunch's own parser, it means the same.
   const auto remote = parse_options({argv.begin() + 1, argv.end()}, {});
@@ -98,8 +102,8 @@ TEST_CASE("remote command: every option the local command line set goes along") 
 }
 
 TEST_CASE("remote command: a login shell delivers words and environment byte for byte") {
-  Fixture f({"--nproc_per_node", "2", "--no_python", "/bin/prog", "two words", "it's", "$HOME",
-             "", "`id`", "a\\b", "*"});
+  Fixture f({"--nproc_per_node", "2", "--no_python", "/bin/prog", "two words", "it's", "$HOME", "",
+             "`id`", "a\\b", "*"});
   f.plan.env = {{"NCCL_SOCKET_IFNAME", "^docker0,lo", "environment"},
                 {"TRICKY", "it's \"q\" $x `y` \\ ;|&", ".dlaunch_env:1"},
                 {"EMPTY", "", "environment"}};

@@ -9,11 +9,11 @@ using namespace dlaunch::launcher;
 namespace {
 
 const std::vector<std::string> kTricky = {
-    "plain",        "two words",  "it's",        "\"double\"", "",          "$HOME",
-    "`uname`",      "$(id)",      "a\\b",        "*",          "~",         "semi;colon",
-    "amp&",         "pipe|",      "new\nline",   "tab\there",  "'",         "''",
-    "--flag=value", "key=a b",    "!bang",       "#hash",      "{a,b}",     "(paren)",
-    "<in>",         "ünïcödé",    "trailing\\",  "back`tick",  "%percent"};
+    "plain",        "two words", "it's",       "\"double\"", "",        "$HOME",
+    "`uname`",      "$(id)",     "a\\b",       "*",          "~",       "semi;colon",
+    "amp&",         "pipe|",     "new\nline",  "tab\there",  "'",       "''",
+    "--flag=value", "key=a b",   "!bang",      "#hash",      "{a,b}",   "(paren)",
+    "<in>",         "ünïcödé",   "trailing\\", "back`tick",  "%percent"};
 
 }  // namespace
 

@@ -58,7 +58,8 @@ std::vector<int> collect(boost::asio::io_context& io, std::vector<int>& got, std
 }
 
 bool is_dev_null(int fd) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::fstat(fd, &a) == 0 && ::stat("/dev/null", &b) == 0 && a.st_rdev == b.st_rdev &&
          S_ISCHR(a.st_mode);
 }

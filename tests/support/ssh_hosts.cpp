@@ -18,10 +18,17 @@ void must_run(const std::vector<std::string>& argv) {
 }
 
 std::string sshd_config(const std::filesystem::path& dir, const std::string& address, int i) {
-  return "ListenAddress " + address + ":22\n"
-         "HostKey " + (dir / "host_key").string() + "\n"
-         "AuthorizedKeysFile " + (dir / "authorized_keys").string() + "\n"
-         "PidFile " + (dir / ("sshd_" + std::to_string(i) + ".pid")).string() + "\n"
+  return "ListenAddress " + address +
+         ":22\n"
+         "HostKey " +
+         (dir / "host_key").string() +
+         "\n"
+         "AuthorizedKeysFile " +
+         (dir / "authorized_keys").string() +
+         "\n"
+         "PidFile " +
+         (dir / ("sshd_" + std::to_string(i) + ".pid")).string() +
+         "\n"
          "UsePAM no\n"
          "PermitRootLogin yes\n"
          "StrictModes no\n"
@@ -59,8 +66,9 @@ SshHosts::SshHosts(int hosts) : net_(hosts) {
     const auto config = dir / ("sshd_config_" + std::to_string(i));
     write_file(config, sshd_config(dir, address(i), i));
     sshd_.push_back(std::make_unique<Subprocess>(
-        net_.on_host(i, {kSshd, "-D", "-e", "-f", config.string()}), std::map<std::string, std::string>{},
-        dir / ("sshd_" + std::to_string(i) + ".out"), dir / ("sshd_" + std::to_string(i) + ".err")));
+        net_.on_host(i, {kSshd, "-D", "-e", "-f", config.string()}),
+        std::map<std::string, std::string>{}, dir / ("sshd_" + std::to_string(i) + ".out"),
+        dir / ("sshd_" + std::to_string(i) + ".err")));
   }
   for (int i = 1; i <= hosts; ++i) {
     const auto pid_file = dir / ("sshd_" + std::to_string(i) + ".pid");
@@ -83,8 +91,8 @@ SshHosts::~SshHosts() {
 std::string SshHosts::ssh_cmd(int connect_timeout) const {
   return "ssh -F /dev/null -i '" + (dir_.path() / "key dir" / "client_key").string() +
          "' -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes"
-         " -o LogLevel=ERROR -o ConnectTimeout=" + std::to_string(connect_timeout) +
-         " -o ServerAliveInterval=1 -o ServerAliveCountMax=2";
+         " -o LogLevel=ERROR -o ConnectTimeout=" +
+         std::to_string(connect_timeout) + " -o ServerAliveInterval=1 -o ServerAliveCountMax=2";
 }
 
 void SshHosts::stop_sshd(int i) {
