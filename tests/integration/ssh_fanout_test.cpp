@@ -146,6 +146,46 @@ TEST_CASE("ssh fan-out: 3 hosts x 2 workers get their ranks, their host and the 
   CHECK(job.clean());
 }
 
+TEST_CASE("ssh fan-out: torch workers on three hosts meet at node 0's store and all_reduce") {
+  REQUIRE(can_run_sshd());
+  Job job("ssh-torch");
+  // Gloo must use the hosts' link, not loopback; PYTHON_EXEC travels as every PYTHON* does.
+  write_file(job.dir / ".dlaunch_env", "GLOO_SOCKET_IFNAME=eth0\n");
+  auto env = job.env();
+  env["PYTHON_EXEC"] = "/usr/bin/python3";
+  const std::string include =
+      job.hosts.address(1) + ":1@" + job.hosts.address(2) + ":0@" + job.hosts.address(3) + ":1";
+  const auto result =
+      run(job.argv({"--include", include, "--use_env"},
+                   {source_path("tests/integration/workers/allreduce.py").string()}),
+          env, job.dir.path(), std::chrono::seconds(120));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  for (int rank = 0; rank < 3; ++rank) {
+    CHECK(contains(result.out, "[" + job.hosts.address(rank + 1) + ":" + std::to_string(rank) +
+                                   "]: rank " + std::to_string(rank) +
+                                   "/3 sum 6.0 expected 6.0\n"));
+  }
+  CHECK(job.clean());
+}
+
+TEST_CASE("ssh fan-out: --include picks hosts and slots; the slots become CUDA_VISIBLE_DEVICES") {
+  REQUIRE(can_run_sshd());
+  Job job("ssh-include");
+  const std::string include = job.hosts.address(3) + ":1@" + job.hosts.address(2) + ":0";
+  const auto result =
+      run(job.argv({"--include", include},
+                   shell_worker("echo \"$CUDA_VISIBLE_DEVICES $NODE_RANK\" > \"$OUT/cvd_$RANK\"")),
+          job.env(), job.dir.path(), std::chrono::seconds(60));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  // Hostfile order decides node ranks: host 2 is node 0 and serves the store.
+  CHECK(read_file(job.dir / "cvd_0") == "0 0\n");
+  CHECK(read_file(job.dir / "cvd_1") == "1 1\n");
+  CHECK_FALSE(std::filesystem::exists(job.dir / "cvd_2"));
+  CHECK(contains(result.err, "store " + job.hosts.address(2) + ":6105"));
+}
+
 TEST_CASE("ssh fan-out: arguments with spaces and quotes reach every worker byte for byte") {
   REQUIRE(can_run_sshd());
   Job job("ssh-args");
