@@ -6,6 +6,8 @@
 // and their workers alike.
 #include <signal.h>
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "tests/support/ssh_hosts.hpp"
@@ -326,4 +328,34 @@ TEST_CASE("ssh fan-out: no dlaunch or no directory on the hosts: one clear line 
                job.dir.path());
   CHECK(result.exit_code == 1);
   CHECK(count_of(result.err, "no directory '/nonexistent/dir' there") == 3);
+}
+
+TEST_CASE("ssh fan-out: bad usage is one line and exit 2, before any host is contacted") {
+  TempDir dir;
+  write_file(dir / "hosts", "a slots=2\nb slots=1\n");
+  write_file(dir / "bad_hosts", "a slots=2\nb slots=two\n");
+  const std::vector<std::vector<std::string>> cases = {
+      {"--hostfile", "missing_hosts"},
+      {"--hostfile", "bad_hosts"},
+      {"--hostfile", "hosts"},  // 2 workers on a, 1 on b
+      {"--hostfile", "hosts", "--include", "a:0@b", "--node_rank", "1"},
+      {"--hostfile", "hosts", "--include", "c"},
+      {"--hostfile", "hosts", "--include", "a:0@b", "--ssh_cmd", "ssh -n"},
+      {"--hostfile", "hosts", "--include", "a:0@b", "--ssh_cmd", "ssh -i 'key"},
+  };
+  for (const auto& args : cases) {
+    std::vector<std::string> argv = {dlaunch_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--ssh_cmd", "/bin/false"});
+    argv.insert(argv.end(), {"--no_python", "/bin/true"});
+    // A trailing --ssh_cmd would win: put the case's own last when it has one.
+    if (std::find(args.begin(), args.end(), "--ssh_cmd") != args.end()) {
+      argv.erase(argv.end() - 4, argv.end() - 2);
+    }
+    const auto result = run(argv, {}, dir.path());
+    INFO(result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(count_of(result.err, "\n") == 1);
+    CHECK(result.err.rfind("dlaunch: error: ", 0) == 0);
+  }
 }
