@@ -28,6 +28,9 @@ class Agent {
   // Runs the io_context until the job is over. Returns dlaunch's exit code.
   int run();
   const JobReport& report() const { return report_; }
+  // Stops the job as if signal `sig` had arrived (a second call escalates to SIGKILL), for
+  // stop causes that are not signals: the control channel of an ssh fan-out. Agent thread only.
+  void request_stop(int sig) { on_signal(sig); }
 
  private:
   void start_attempt(int attempt);

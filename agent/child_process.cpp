@@ -36,8 +36,8 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
 
 // In the child, between fork and exec: async-signal-safe calls only. Reports errno through
 // `report_fd` and exits 127 on failure.
-[[noreturn]] void exec_child(const char* path, char* const argv[], char* const envp[],
-                             pid_t parent, int out_fd, int err_fd, int report_fd) {
+[[noreturn]] void exec_child(const char* path, char* const argv[], char* const envp[], pid_t parent,
+                             int in_fd, int out_fd, int err_fd, int report_fd) {
   auto fail = [report_fd]() {
     const int error = errno;
     [[maybe_unused]] auto n = ::write(report_fd, &error, sizeof error);
@@ -54,6 +54,7 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);  // SIGPIPE was ignored
   }
+  if (in_fd >= 0 && ::dup2(in_fd, STDIN_FILENO) < 0) fail();
   if (::dup2(out_fd, STDOUT_FILENO) < 0 || ::dup2(err_fd, STDERR_FILENO) < 0) fail();
   ::execve(path, argv, envp);
   fail();
@@ -108,8 +109,9 @@ ChildProcess spawn_child(const SpawnRequest& request) {
   envp.push_back(nullptr);
 
   ChildProcess child;
-  UniqueFd out_write, err_write, report_read, report_write;
+  UniqueFd out_write, err_write, in_read, report_read, report_write;
   make_pipe(child.stdout_pipe, out_write);
+  if (request.stdin_pipe) make_pipe(in_read, child.stdin_pipe);
   if (!request.merge_stderr) make_pipe(child.stderr_pipe, err_write);
   make_pipe(report_read, report_write);
   const int err_fd = request.merge_stderr ? out_write.get() : err_write.get();
@@ -118,14 +120,15 @@ ChildProcess spawn_child(const SpawnRequest& request) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid == 0) {
-    exec_child(path.c_str(), argv.data(), envp.data(), parent, out_write.get(), err_fd,
-               report_write.get());
+    exec_child(path.c_str(), argv.data(), envp.data(), parent, in_read.get(), out_write.get(),
+               err_fd, report_write.get());
   }
   // Also from the parent, so a killpg right after spawn cannot miss the group.
   ::setpgid(pid, pid);
   child.pid = pid;
   out_write.reset();
   err_write.reset();
+  in_read.reset();
   report_write.reset();
 
   int child_errno = 0;

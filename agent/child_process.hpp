@@ -19,6 +19,7 @@ struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is looked up in the PATH of `envp` if it has no '/'
   std::vector<std::string> envp;  // "K=V"
   bool merge_stderr = true;       // one pipe for both streams: exact order in the log
+  bool stdin_pipe = false;        // stdin from a pipe we hold (else inherited)
 };
 
 struct ChildProcess {
@@ -26,6 +27,7 @@ struct ChildProcess {
   UniqueFd pidfd;       // readable once the child has exited
   UniqueFd stdout_pipe;  // read ends, non-blocking, close-on-exec
   UniqueFd stderr_pipe;  // invalid when merged
+  UniqueFd stdin_pipe;   // write end, blocking, close-on-exec; invalid unless requested
 };
 
 // Throws std::system_error naming the program when it cannot be started.

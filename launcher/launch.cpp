@@ -5,12 +5,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include <boost/asio/io_context.hpp>
 
 #include "agent/agent.hpp"
 #include "launcher/logging.hpp"
+#include "launcher/ssh_fanout.hpp"
+#include "launcher/stdin_control.hpp"
 #include "launcher/usage.hpp"
 #include "launcher/worker_command.hpp"
 
@@ -170,6 +173,7 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
 int run_dlaunch(const std::vector<std::string>& args, const Environment& env) {
   configure_logging(env);
   agent::AgentConfig config;
+  bool stdin_control = false;
   try {
     const Options options = parse_options(args, env);
     if (options.show_help) {
@@ -183,6 +187,8 @@ int run_dlaunch(const std::vector<std::string>& args, const Environment& env) {
     for (const auto& warning : options.warnings) log().warn("{}", warning);
     std::error_code ec;
     const std::string cwd = std::filesystem::current_path(ec).string();
+    if (options.hostfile) return run_ssh_fanout(options, env, cwd);
+    stdin_control = options.stdin_control;
     config = make_agent_config(options, env, cwd, DeviceProbe::system());
   } catch (const UsageError& e) {
     std::fprintf(stderr, "dlaunch: error: %s\n", e.what());
@@ -195,6 +201,8 @@ int run_dlaunch(const std::vector<std::string>& args, const Environment& env) {
   try {
     boost::asio::io_context io;
     agent::Agent agent(io, std::move(config));
+    std::optional<StdinControl> control;
+    if (stdin_control) control.emplace(io, [&agent](int sig) { agent.request_stop(sig); });
     return agent.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dlaunch: error: %s\n", e.what());

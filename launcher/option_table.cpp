@@ -167,6 +167,13 @@ std::vector<OptionSpec> make_table() {
        .help = "set K=V for every worker on every host (repeatable)",
        .group = G::kHosts,
        .repeatable = true},
+      {.dest = "stdin_control",
+       .takes_value = false,
+       .env = E::kNone,
+       .help = "stdin is the control channel of a --hostfile launcher: byte N stops as on "
+               "signal N, end of file as on SIGTERM",
+       .group = G::kHosts,
+       .hidden = true},
       // General
       {.dest = "help",
        .short_name = 'h',
@@ -260,7 +267,8 @@ OptionMatch match_long_option(std::string_view word) {
   for (const auto& spec : option_table()) {
     for (const auto& spelling : spec.spellings()) {
       if (spelling == word) return {&spec, spelling, {}};
-      if (spelling.starts_with(word) && (prefixed.empty() || prefixed.back().first != &spec)) {
+      if (!spec.hidden && spelling.starts_with(word) &&
+          (prefixed.empty() || prefixed.back().first != &spec)) {
         prefixed.emplace_back(&spec, spelling);
       }
     }
@@ -276,7 +284,7 @@ std::string closest_option(std::string_view word) {
   const OptionSpec* best = nullptr;
   std::size_t best_distance = std::max<std::size_t>(2, wanted.size() / 3) + 1;
   for (const auto& spec : option_table()) {
-    if (!spec.supported) continue;
+    if (!spec.supported || spec.hidden) continue;
     const auto distance = edit_distance(wanted, spec.dest);
     if (distance < best_distance) {
       best = &spec;

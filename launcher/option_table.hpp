@@ -32,6 +32,7 @@ struct OptionSpec {
   OptionGroup group = OptionGroup::kGeneral;
   bool supported = true;    // false: a torchrun option dlaunch recognises but refuses
   bool repeatable = false;  // every occurrence counts (--env), instead of the last one
+  bool hidden = false;      // internal (dlaunch passes it to dlaunch): not in --help, no prefixes
 
   // "--nproc_per_node" (the canonical spelling, used in messages).
   std::string canonical() const;

@@ -278,6 +278,7 @@ void resolve_hosts(Resolver& resolver, Options& options) {
   for (const auto& given : resolver.all("env")) {
     options.extra_env.push_back(parse_env_assignment(given.text, given.spelling));
   }
+  options.stdin_control = resolver.flag("stdin_control");
 }
 
 }  // namespace

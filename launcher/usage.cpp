@@ -40,9 +40,13 @@ constexpr std::string_view kOutro =
     "  PYTHON_EXEC                     the workers' Python interpreter (default python3)\n"
     "  DLAUNCH_RDZV_TOKEN              default of --rdzv_token\n"
     "  TORCH_ELASTIC_SHUTDOWN_TIMEOUT  default of --shutdown_timeout after PET_SHUTDOWN_TIMEOUT\n"
+    "  DLAUNCH_REMOTE_BIN              the dlaunch --hostfile runs on each host (default: dlaunch)\n"
+    "  NCCL_* CUDA_* OMP_* PYTHON* DLAUNCH_* PET_*, ~/.dlaunch_env, ./.dlaunch_env\n"
+    "                                  what --hostfile sends to every host (not CUDA_VISIBLE_DEVICES)\n"
     "\n"
     "Exit status: 0 when every worker succeeded; else the exit code of the first worker that\n"
-    "failed, or 128+N when it died of signal N; 2 for bad usage.\n";
+    "failed, or 128+N when it died of signal N; 2 for bad usage. With --hostfile: the first host\n"
+    "to fail gives the exit code (255 when ssh lost it); 1 when a host fails the preflight.\n";
 
 std::string_view group_title(OptionGroup group) {
   switch (group) {
@@ -106,7 +110,7 @@ std::string usage_text() {
   bool first = true;
   OptionGroup group{};
   for (const auto& spec : option_table()) {
-    if (!spec.supported) continue;
+    if (!spec.supported || spec.hidden) continue;
     if (first || spec.group != group) {
       out += "\n" + std::string(group_title(spec.group)) + ":\n";
       group = spec.group;

@@ -67,3 +67,12 @@ TEST_CASE("option table: unknown words match nothing and get a close suggestion"
   CHECK(find_short_option('m') == &option_spec("module"));
   CHECK(find_short_option('x') == nullptr);
 }
+
+TEST_CASE("option table: a hidden option matches only when spelled out, and is never suggested") {
+  REQUIRE(option_spec("stdin_control").hidden);
+  CHECK(match_long_option("--stdin_control").spec == &option_spec("stdin_control"));
+  CHECK(match_long_option("--stdin-control").spec == &option_spec("stdin_control"));
+  CHECK(match_long_option("--stdin").spec == nullptr);
+  CHECK(match_long_option("--stdin").candidates.empty());
+  CHECK(closest_option("--stdin_contrl") != "--stdin_control");
+}

@@ -13,7 +13,7 @@ TEST_CASE("usage: every supported option with both spellings and its PET_ variab
   for (const auto& spec : option_table()) {
     CAPTURE(spec.dest);
     for (const auto& spelling : spec.spellings()) {
-      CHECK((text.find(spelling) != std::string::npos) == spec.supported);
+      CHECK((text.find(spelling) != std::string::npos) == (spec.supported && !spec.hidden));
     }
     if (spec.supported && !spec.env_name().empty()) {
       CHECK(text.find("[" + spec.env_name() + "]") != std::string::npos);
