@@ -1,5 +1,7 @@
 #include "agent/job_report.hpp"
 
+#include <unistd.h>
+
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -220,7 +222,9 @@ nlohmann::json summary_json(const JobReport& report) {
 
 void write_summary_json(const JobReport& report) {
   const auto path = report.log_dir / "dlaunch_summary.json";
-  const auto tmp = report.log_dir / ".dlaunch_summary.json.tmp";
+  // Unique per process: nodes sharing a log directory (NFS, namespaces) must not collide.
+  const auto tmp = report.log_dir / (".dlaunch_summary.json." + report.hostname + "." +
+                                     std::to_string(::getpid()) + ".tmp");
   std::error_code ec;
   std::filesystem::create_directories(report.log_dir, ec);
   {
