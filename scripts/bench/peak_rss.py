@@ -8,7 +8,7 @@ SIGKILLed) is reported on its own line; torchrun's agent is the process we start
 import os
 import time
 
-from common import median, start
+from common import kill_tree, median, start
 
 NPROC = 8
 SLEEP_S = 1.0
@@ -43,25 +43,26 @@ def _helpers(pid, exe):
 
 
 def _sample(cmd, env, exe):
-    """(peak VmHWM of the process, peak VmHWM of its same-executable helpers), in KiB."""
+    """(peak VmHWM of the process, peak VmHWM of its helper), in KiB. The helper is a child
+    still running the launcher's executable in many samples: a worker between fork and
+    exec is one too, but only for an instant."""
     proc = start(cmd, env)
-    peak, helper_peak = 0, 0
-    helpers = set()
+    peak = 0
+    helpers = {}  # pid -> [samples seen, peak KiB]
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
         peak = max(peak, _status_kib(proc.pid, "VmHWM") or 0)
-        if exe:
-            helpers.update(_helpers(proc.pid, exe))
-            for helper in helpers:
-                helper_peak = max(helper_peak, _status_kib(helper, "VmHWM") or 0)
+        for helper in _helpers(proc.pid, exe) if exe else []:
+            seen = helpers.setdefault(helper, [0, 0])
+            seen[0] += 1
+            seen[1] = max(seen[1], _status_kib(helper, "VmHWM") or 0)
         time.sleep(0.001)
     if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        kill_tree(proc)
         raise RuntimeError(f"{cmd[0]} did not finish in time")
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} exited {proc.returncode}")
-    return peak, helper_peak
+    return peak, max([kib for seen, kib in helpers.values() if seen >= 20], default=0)
 
 
 def run(setup, table):
