@@ -77,7 +77,12 @@ void Worker::on_pump_eof() {
 void Worker::maybe_done() {
   if (!done() || done_reported_) return;
   done_reported_ = true;
-  if (on_done_) on_done_(*this);
+  // The callbacks hold the WorkerGroup, which holds this worker: drop them, or neither is
+  // ever freed.
+  auto on_done = std::move(on_done_);
+  on_exit_ = nullptr;
+  on_done_ = nullptr;
+  if (on_done) on_done(*this);
 }
 
 }  // namespace dlaunch::agent
