@@ -4,7 +4,9 @@
 // the "parent already gone" race closed, default signal dispositions and an empty signal
 // mask, stdout/stderr on pipes, and a pidfd so the exit is learned from the kernel.
 // exec failures (missing program, permission) come back to the caller as an exception
-// instead of a mysterious exit 127. Call from the agent's one thread.
+// instead of a mysterious exit 127. The child is started vfork-style (clone with CLONE_VM |
+// CLONE_VFORK | CLONE_PIDFD): spawn_child returns once it has exec'd, without copying the
+// agent's address space. Call from the agent's one thread.
 
 #include <sys/types.h>
 
