@@ -143,11 +143,15 @@ ChildProcess spawn_child(const SpawnRequest& request) {
 
   ChildProcess child;
   UniqueFd out_write, err_write;
-  make_pipe(child.stdout_pipe, out_write);
-  if (!request.merge_stderr) make_pipe(child.stderr_pipe, err_write);
+  int out_fd = request.output_fd, err_fd = request.output_fd;
+  if (out_fd < 0) {
+    make_pipe(child.stdout_pipe, out_write);
+    if (!request.merge_stderr) make_pipe(child.stderr_pipe, err_write);
+    out_fd = out_write.get();
+    err_fd = request.merge_stderr ? out_fd : err_write.get();
+  }
 
-  ChildSetup setup{path.c_str(), argv.data(), envp.data(), ::getpid(), out_write.get(),
-                   request.merge_stderr ? out_write.get() : err_write.get(), 0};
+  ChildSetup setup{path.c_str(), argv.data(), envp.data(), ::getpid(), out_fd, err_fd, 0};
   int pidfd = -1;
   const pid_t pid = clone_child(setup, pidfd);
   child.pid = pid;

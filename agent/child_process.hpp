@@ -21,12 +21,13 @@ struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is looked up in the PATH of `envp` if it has no '/'
   std::vector<std::string> envp;  // "K=V"
   bool merge_stderr = true;       // one pipe for both streams: exact order in the log
+  int output_fd = -1;             // >= 0: stdout and stderr are this file (no pipes)
 };
 
 struct ChildProcess {
   pid_t pid = -1;
   UniqueFd pidfd;       // readable once the child has exited
-  UniqueFd stdout_pipe;  // read ends, non-blocking, close-on-exec
+  UniqueFd stdout_pipe;  // read ends, non-blocking, close-on-exec; invalid with output_fd
   UniqueFd stderr_pipe;  // invalid when merged
 };
 

@@ -68,7 +68,25 @@ Worker::Spec WorkerGroup::make_spec(int local_rank) {
   auto& log = logs_[local_rank];
   spec.out = {log, out_shown ? &console_ : nullptr, kStdout, prefix};
   spec.err = {log, err_shown ? &console_ : nullptr, kStderr, prefix};
+  // Streams treated alike need no pipe: the worker writes its log file itself, at file
+  // speed, and the follower echoes the file when the console shows it.
+  if (spec.request.merge_stderr) {
+    spec.follower = out_shown ? follower() : nullptr;
+    spec.write_log_directly = !out_shown || spec.follower;
+  }
   return spec;
+}
+
+std::shared_ptr<LogFollower> WorkerGroup::follower() {
+  if (!follower_ && !follower_unavailable_) {
+    try {
+      follower_ = std::make_shared<LogFollower>(io_);
+    } catch (const std::system_error& e) {
+      log().debug("{}: workers' console output goes through pipes", e.what());
+      follower_unavailable_ = true;
+    }
+  }
+  return follower_;
 }
 
 void WorkerGroup::start(Done done) {
