@@ -78,14 +78,7 @@ Worker::Spec WorkerGroup::make_spec(int local_rank) {
 }
 
 std::shared_ptr<LogFollower> WorkerGroup::follower() {
-  if (!follower_ && !follower_unavailable_) {
-    try {
-      follower_ = std::make_shared<LogFollower>(io_);
-    } catch (const std::system_error& e) {
-      log().debug("{}: workers' console output goes through pipes", e.what());
-      follower_unavailable_ = true;
-    }
-  }
+  if (!follower_) follower_ = std::make_shared<LogFollower>(io_);
   return follower_;
 }
 

@@ -1,6 +1,8 @@
 """Log throughput: 4 workers each write N MiB of 100-byte lines to stdout.
 
-"direct" is the same 4 writers with stdout on a file each (the best a launcher could do);
+"direct" is the same 4 writers started by spawn_direct with stdout on a file each (the best
+a launcher could do), in one new session as a launcher's workers are (with autogroup
+scheduling a session is one scheduling group);
 dlaunch runs with its console on /dev/null, once with default settings (log files plus
 tagged console lines) and once with --redirects 3 (log files only); torchrun with stdout
 redirected to files only (-r 1 -t 2: it cannot take -r 3 on Python 3.11; the writers
@@ -10,8 +12,6 @@ times include starting the writers, and torchrun's own start-up."""
 import glob
 import os
 import shutil
-import subprocess
-import time
 
 from common import check_code, median, run_timed
 
@@ -19,18 +19,10 @@ NPROC = 4
 
 
 def _direct(setup, env, out_dir):
-    t0 = time.monotonic()
-    procs = []
-    for rank in range(NPROC):
-        with open(os.path.join(out_dir, f"out_{rank}"), "wb") as out:
-            procs.append(subprocess.Popen(
-                [setup.python, "-u", setup.worker("log_writer.py")], stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**env, "RANK": str(rank)}))
-    codes = [p.wait(timeout=300) for p in procs]
-    seconds = time.monotonic() - t0
-    for code in codes:
-        check_code(code, 0, "direct writer")
+    cmd = [setup.spawn_direct, "-o", os.path.join(out_dir, "out_%d"),
+           *setup.direct_cmd(NPROC, "log_writer.py")[1:]]
+    seconds, code = run_timed(cmd, env, timeout=300)
+    check_code(code, 0, "direct writers")
     return seconds, sorted(glob.glob(os.path.join(out_dir, "out_*")))
 
 
