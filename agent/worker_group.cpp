@@ -141,9 +141,9 @@ void WorkerGroup::on_exit(Worker& worker) {
   result_.workers[record.local_rank] = record;
   if (!record.status->success() && !stopping_) {
     result_.root_cause = record.local_rank;
+    begin_stop(SIGTERM);  // first: every microsecond here is the others' run time
     log().error("rank {} (local rank {}, pid {}) failed: {}; stopping the other workers",
                 record.rank, record.local_rank, record.pid, record.status->describe());
-    begin_stop(SIGTERM);
   } else if (!record.status->success() && !record.stopped_by_agent &&
              result_.root_cause != record.local_rank && !result_.stop_signal) {
     // Failed on its own while the stop was under way (same event batch): a secondary failure.
