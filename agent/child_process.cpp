@@ -77,7 +77,8 @@ int child_main(void* arg) {
 pid_t clone_child(ChildSetup& setup, int& pidfd) {
   // The child's stack: child_main calls a handful of system-call wrappers only.
   constexpr std::size_t kStackSize = 64 * 1024;
-  auto stack = std::make_unique_for_overwrite<std::max_align_t[]>(kStackSize / sizeof(std::max_align_t));
+  auto stack =
+      std::make_unique_for_overwrite<std::max_align_t[]>(kStackSize / sizeof(std::max_align_t));
   void* stack_top = reinterpret_cast<char*>(stack.get()) + kStackSize;
 
   sigset_t all, saved;
@@ -160,8 +161,7 @@ ChildProcess spawn_child(const SpawnRequest& request) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw std::system_error(setup.error, std::generic_category(),
-                            "cannot execute '" + path + "'");
+    throw std::system_error(setup.error, std::generic_category(), "cannot execute '" + path + "'");
   }
   for (const UniqueFd* fd : {&child.stdout_pipe, &child.stderr_pipe}) {
     if (fd->valid()) ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);

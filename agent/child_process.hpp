@@ -26,7 +26,7 @@ struct SpawnRequest {
 
 struct ChildProcess {
   pid_t pid = -1;
-  UniqueFd pidfd;       // readable once the child has exited
+  UniqueFd pidfd;        // readable once the child has exited
   UniqueFd stdout_pipe;  // read ends, non-blocking, close-on-exec; invalid with output_fd
   UniqueFd stderr_pipe;  // invalid when merged
 };

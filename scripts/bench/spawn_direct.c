@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+extern char** environ;
 
-int main(int argc, char **argv) {
-  const char *pattern = NULL;
+int main(int argc, char** argv) {
+  const char* pattern = NULL;
   if (argc > 2 && strcmp(argv[1], "-o") == 0) {
     pattern = argv[2];
     argc -= 2;

@@ -39,7 +39,8 @@ void run_until(boost::asio::io_context& io, Done done) {
 
 struct Fixture {
   TempDir dir;
-  int console_fd = ::open((dir / "console").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int console_fd =
+      ::open((dir / "console").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   Console console{console_fd, console_fd};
   std::shared_ptr<RankLog> log = std::make_shared<RankLog>(dir / "logs" / "70_driver_log_3.txt");
   ~Fixture() { ::close(console_fd); }
