@@ -28,6 +28,10 @@ void LogFollower::follow(int key, const OutputPump::Target& target) {
   if (!polling_) schedule_poll();
 }
 
+void LogFollower::catch_up(int key) {
+  if (auto it = followed_.find(key); it != followed_.end()) echo_new_data(it->second);
+}
+
 void LogFollower::finish(int key) {
   auto it = followed_.find(key);
   if (it == followed_.end()) return;

@@ -38,8 +38,11 @@ class LogFollower : public std::enable_shared_from_this<LogFollower> {
   // From now on, what is appended to target.log's file goes to target.console. `key`
   // names this file in finish(). Throws std::system_error if the file cannot be read.
   void follow(int key, const OutputPump::Target& target);
+  // Echoes what was written so far and goes on following `key` (its writer has exited,
+  // but what it started may still write).
+  void catch_up(int key);
   // Echoes everything written so far, including a last line without a newline, and stops
-  // following `key`. Call once the writer has exited.
+  // following `key`. Call once every writer is gone.
   void finish(int key);
 
  private:

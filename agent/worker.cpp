@@ -81,12 +81,9 @@ void Worker::wait_for_exit() {
                       boost::system::error_code ignored;
                       self->pidfd_.close(ignored);
                       if (self->on_exit_) self->on_exit_(*self);
-                      if (self->following_) {
-                        // The file holds all the worker wrote: echo the rest now.
-                        self->following_ = false;
-                        self->spec_.follower->finish(self->spec_.rank);
-                        --self->open_pumps_;
-                      }
+                      // Echo its last lines now; what its children may still write
+                      // is echoed once the group is gone (finish_following()).
+                      if (self->following_) self->spec_.follower->catch_up(self->spec_.rank);
                       self->maybe_done();
                     });
 }
@@ -101,6 +98,14 @@ void Worker::finish_output_now() {
   for (auto& pump : pumps_) {
     if (pump) pump->finish_now();
   }
+}
+
+void Worker::finish_following() {
+  if (!following_) return;
+  following_ = false;
+  spec_.follower->finish(spec_.rank);
+  --open_pumps_;
+  maybe_done();
 }
 
 void Worker::on_pump_eof() {

@@ -61,6 +61,8 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void signal_group(int sig, bool by_agent);
   // Stop waiting for pipe writers that outlive the worker: drain what is there and finish.
   void finish_output_now();
+  // Once the worker's process group is gone: echo the rest of a followed log file.
+  void finish_following();
 
   bool exited() const { return record_.status.has_value(); }
   bool done() const { return exited() && open_pumps_ == 0; }
@@ -77,7 +79,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
   WorkerRecord record_;
   boost::asio::posix::stream_descriptor pidfd_;
   std::shared_ptr<OutputPump> pumps_[2];
-  bool following_ = false;  // spec_.follower echoes our log file until we exit
+  bool following_ = false;  // spec_.follower echoes our log file until finish_following()
   int open_pumps_ = 0;      // pumps not at EOF, and the follower while following_
   Callback on_exit_, on_done_;
   bool done_reported_ = false;

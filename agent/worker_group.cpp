@@ -208,6 +208,13 @@ void WorkerGroup::maybe_complete() {
     for (auto& worker : workers_) {
       if (worker) worker->signal_group(SIGKILL, false);
     }
+    // Log files written directly are complete now: echo their rest (from a fresh handler,
+    // as finishing reports back into maybe_complete()).
+    boost::asio::post(io_, [self = shared_from_this()] {
+      for (auto& worker : self->workers_) {
+        if (worker) worker->finish_following();
+      }
+    });
     drain_timer_.expires_after(kDrainTimeout);
     drain_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;

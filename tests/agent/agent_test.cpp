@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -218,6 +219,20 @@ TEST_CASE("agent: workers whose streams go alike write their log file directly")
   }
   const auto shown = std::filesystem::canonical(dir / "logs/70_driver_log_1.txt").string();
   CHECK(read_lines(dir / "console") == std::vector<std::string>{"[1]: " + shown, "[1]: " + shown});
+}
+
+TEST_CASE("agent: what a worker's child writes after the worker exited reaches the console") {
+  TempDir dir;
+  // Rank 0 exits at once, leaving a child that writes 0.2 s later, while rank 1 still runs.
+  auto config = sh_job(dir, 2,
+                       "if [ $RANK = 0 ]; then (sleep 0.2; echo late) & echo early; "
+                       "else sleep 1; fi");
+  auto run = run_job(config, dir / "console");
+  REQUIRE(run.exit_code == 0);
+  const auto console = read_lines(dir / "console");
+  CHECK(std::count(console.begin(), console.end(), "[0]: early") == 1);
+  CHECK(std::count(console.begin(), console.end(), "[0]: late") == 1);
+  CHECK(read_lines(dir / "logs/70_driver_log_0.txt").back() == "late");
 }
 
 TEST_CASE("agent: a program that cannot be started is a failure with a reason") {
