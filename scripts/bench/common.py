@@ -3,8 +3,10 @@ never leave a process behind, simple statistics and the result table."""
 
 import os
 import signal
+import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 
 WORKERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workers")
@@ -32,10 +34,14 @@ class Setup:
 
     def torchrun_cmd(self, nproc, worker, log_dir, redirects="1", tee="1"):
         # torch 1.13 on Python 3.11 crashes unless both -r and -t are given non-zero
-        # single values (its Std enum cannot express 0 or 3 there).
+        # single values (its Std enum cannot express 0 or 3 there). --standalone is spelt
+        # out as what it means (c10d rendezvous on localhost, a fresh id, one node) with a
+        # free port instead of its fixed 29400, which other jobs on this machine may hold.
         return [self.python, "-m", "torch.distributed.run", "-r", redirects, "-t", tee,
-                "--monitor_interval", "0.1", "--standalone", "--nproc_per_node", str(nproc),
-                "--log_dir", log_dir, self.worker(worker)]
+                "--monitor_interval", "0.1", "--rdzv_backend", "c10d",
+                "--rdzv_endpoint", f"localhost:{free_port()}", "--rdzv_id", str(uuid.uuid4()),
+                "--nnodes", "1", "--nproc_per_node", str(nproc), "--log_dir", log_dir,
+                self.worker(worker)]
 
     def direct_cmd(self, nproc, worker):
         return [self.spawn_direct, str(nproc), self.python, "-u", self.worker(worker)]
@@ -45,6 +51,13 @@ class Setup:
         env["PYTHON_EXEC"] = self.python
         env.update({k: str(v) for k, v in extra.items()})
         return env
+
+
+def free_port():
+    """A loopback TCP port nobody holds right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def start(cmd, env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
