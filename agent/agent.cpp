@@ -117,6 +117,7 @@ void Agent::on_attempt_done(AttemptResult result) {
 void Agent::finish() {
   finished_ = true;
   report_.end_time = std::chrono::system_clock::now();
+  if (guard_) guard_->dismiss();  // let it exit while the summary is written
   signals_.cancel();
   if (store_) store_->close();
   write_summary_json(report_);

@@ -1,29 +1,23 @@
 #include "agent/child_process.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstddef>
 #include <cstring>
+#include <memory>
 #include <system_error>
 
 namespace dlaunch::agent {
 namespace {
-
-UniqueFd open_pidfd(pid_t pid) {
-  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            "pidfd_open (Linux >= 5.3 is required)");
-  }
-  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-  return UniqueFd(fd);
-}
 
 void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
   int fds[2];
@@ -34,31 +28,73 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
   write_end.reset(fds[1]);
 }
 
-// In the child, between fork and exec: async-signal-safe calls only. Reports errno through
-// `report_fd` and exits 127 on failure.
-[[noreturn]] void exec_child(const char* path, char* const argv[], char* const envp[], pid_t parent,
-                             int in_fd, int out_fd, int err_fd, int report_fd) {
-  auto fail = [report_fd]() {
-    const int error = errno;
-    [[maybe_unused]] auto n = ::write(report_fd, &error, sizeof error);
+// What the child needs, prepared by the parent before clone; `error` is the way back.
+struct ChildSetup {
+  const char* path;
+  char* const* argv;
+  char* const* envp;
+  pid_t parent;
+  int in_fd;  // -1: inherit stdin
+  int out_fd;
+  int err_fd;
+  int error;  // errno of the step that failed, written by the child before it exits 127
+};
+
+// The child, between clone and exec. It runs on its own small stack but in the parent's
+// memory (CLONE_VM) while the parent is suspended (CLONE_VFORK): it may only make system
+// calls and write `setup->error`. Signals are blocked on entry (the parent blocked them),
+// so none of the agent's handlers can run here; they are reset before the mask is cleared.
+int child_main(void* arg) {
+  auto* setup = static_cast<ChildSetup*>(arg);
+  auto fail = [setup]() {
+    setup->error = errno;
     ::_exit(127);
   };
   ::setpgid(0, 0);
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail();
   // The parent may have died before prctl: then we were reparented and must not run on.
-  if (::getppid() != parent) ::_exit(127);
+  if (::getppid() != setup->parent) ::_exit(127);
 
-  sigset_t all;
-  sigemptyset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);  // SIGPIPE was ignored
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
   }
-  if (in_fd >= 0 && ::dup2(in_fd, STDIN_FILENO) < 0) fail();
-  if (::dup2(out_fd, STDOUT_FILENO) < 0 || ::dup2(err_fd, STDERR_FILENO) < 0) fail();
-  ::execve(path, argv, envp);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (setup->in_fd >= 0 && ::dup2(setup->in_fd, STDIN_FILENO) < 0) fail();
+  if (::dup2(setup->out_fd, STDOUT_FILENO) < 0 || ::dup2(setup->err_fd, STDERR_FILENO) < 0) {
+    fail();
+  }
+  ::execve(setup->path, setup->argv, setup->envp);
   fail();
-  ::_exit(127);
+  return 127;
+}
+
+// Starts the child with clone(CLONE_VM | CLONE_VFORK): no copy of the agent's page tables
+// and no copy-on-write faults afterwards, and the call returns once the child has exec'd
+// or failed, so the process group and death signal are in place before the caller can
+// signal it. CLONE_PIDFD hands back the pidfd in the same call. Returns the pid.
+pid_t clone_child(ChildSetup& setup, int& pidfd) {
+  // The child's stack: child_main calls a handful of system-call wrappers only.
+  constexpr std::size_t kStackSize = 64 * 1024;
+  auto stack =
+      std::make_unique_for_overwrite<std::max_align_t[]>(kStackSize / sizeof(std::max_align_t));
+  void* stack_top = reinterpret_cast<char*>(stack.get()) + kStackSize;
+
+  sigset_t all, saved;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  const pid_t pid = ::clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                            &setup, &pidfd);
+  const int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (pid < 0) {
+    throw std::system_error(clone_errno, std::generic_category(),
+                            "clone (Linux >= 5.3 is required)");
+  }
+  return pid;
 }
 
 std::string env_value(const std::vector<std::string>& envp, const std::string& key) {
@@ -100,7 +136,7 @@ ChildProcess spawn_child(const SpawnRequest& request) {
                             "cannot execute '" + request.argv[0] + "'");
   }
 
-  // Everything the child touches is prepared before fork.
+  // Everything the child touches is prepared before clone.
   std::vector<char*> argv;
   for (const auto& arg : request.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -109,40 +145,28 @@ ChildProcess spawn_child(const SpawnRequest& request) {
   envp.push_back(nullptr);
 
   ChildProcess child;
-  UniqueFd out_write, err_write, in_read, report_read, report_write;
-  make_pipe(child.stdout_pipe, out_write);
+  UniqueFd out_write, err_write;
+  int out_fd = request.output_fd, err_fd = request.output_fd;
+  if (out_fd < 0) {
+    make_pipe(child.stdout_pipe, out_write);
+    if (!request.merge_stderr) make_pipe(child.stderr_pipe, err_write);
+    out_fd = out_write.get();
+    err_fd = request.merge_stderr ? out_fd : err_write.get();
+  }
+
+  UniqueFd in_read;
   if (request.stdin_pipe) make_pipe(in_read, child.stdin_pipe);
-  if (!request.merge_stderr) make_pipe(child.stderr_pipe, err_write);
-  make_pipe(report_read, report_write);
-  const int err_fd = request.merge_stderr ? out_write.get() : err_write.get();
-
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-  if (pid == 0) {
-    exec_child(path.c_str(), argv.data(), envp.data(), parent, in_read.get(), out_write.get(),
-               err_fd, report_write.get());
-  }
-  // Also from the parent, so a killpg right after spawn cannot miss the group.
-  ::setpgid(pid, pid);
+  ChildSetup setup{path.c_str(), argv.data(), envp.data(), ::getpid(), in_read.get(), out_fd, err_fd, 0};
+  int pidfd = -1;
+  const pid_t pid = clone_child(setup, pidfd);
   child.pid = pid;
-  out_write.reset();
-  err_write.reset();
-  in_read.reset();
-  report_write.reset();
-
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(report_read.get(), &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
-  if (n == sizeof child_errno) {
+  child.pidfd.reset(pidfd);
+  if (setup.error != 0) {
     int status = 0;
-    ::waitpid(pid, &status, 0);
-    throw std::system_error(child_errno, std::generic_category(),
-                            "cannot execute '" + path + "'");
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw std::system_error(setup.error, std::generic_category(), "cannot execute '" + path + "'");
   }
-  child.pidfd = open_pidfd(pid);
   for (const UniqueFd* fd : {&child.stdout_pipe, &child.stderr_pipe}) {
     if (fd->valid()) ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
   }

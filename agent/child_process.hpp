@@ -4,7 +4,9 @@
 // the "parent already gone" race closed, default signal dispositions and an empty signal
 // mask, stdout/stderr on pipes, and a pidfd so the exit is learned from the kernel.
 // exec failures (missing program, permission) come back to the caller as an exception
-// instead of a mysterious exit 127. Call from the agent's one thread.
+// instead of a mysterious exit 127. The child is started vfork-style (clone with CLONE_VM |
+// CLONE_VFORK | CLONE_PIDFD): spawn_child returns once it has exec'd, without copying the
+// agent's address space. Call from the agent's one thread.
 
 #include <sys/types.h>
 
@@ -19,13 +21,14 @@ struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is looked up in the PATH of `envp` if it has no '/'
   std::vector<std::string> envp;  // "K=V"
   bool merge_stderr = true;       // one pipe for both streams: exact order in the log
+  int output_fd = -1;             // >= 0: stdout and stderr are this file (no pipes)
   bool stdin_pipe = false;        // stdin from a pipe we hold (else inherited)
 };
 
 struct ChildProcess {
   pid_t pid = -1;
-  UniqueFd pidfd;       // readable once the child has exited
-  UniqueFd stdout_pipe;  // read ends, non-blocking, close-on-exec
+  UniqueFd pidfd;        // readable once the child has exited
+  UniqueFd stdout_pipe;  // read ends, non-blocking, close-on-exec; invalid with output_fd
   UniqueFd stderr_pipe;  // invalid when merged
   UniqueFd stdin_pipe;   // write end, blocking, close-on-exec; invalid unless requested
 };

@@ -68,6 +68,8 @@ OrphanGuard::OrphanGuard() {
   guard_pid_ = pid;
 }
 
+void OrphanGuard::dismiss() { pipe_.reset(); }
+
 OrphanGuard::~OrphanGuard() {
   pipe_.reset();  // EOF: the guard kills what is still registered and exits
   int status = 0;

@@ -23,6 +23,9 @@ class OrphanGuard {
   // Registers / forgets the process group `pgid`. Forget a group only once it is empty.
   void watch(pid_t pgid);
   void release(pid_t pgid);
+  // The job is over: the guard kills what is still registered and exits, while the caller
+  // goes on (the destructor reaps it). No watch() after this.
+  void dismiss();
   pid_t pid() const { return guard_pid_; }
 
  private:

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace dlaunch::agent {
 
@@ -50,29 +49,7 @@ void OutputPump::finish_now() {
 }
 
 void OutputPump::consume(std::string_view data) {
-  if (!partial_.empty()) {
-    const auto* nl = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
-    if (!nl) {
-      partial_.append(data);
-      if (partial_.size() >= kMaxLine) {
-        deliver(partial_);
-        partial_.clear();
-      }
-      return;
-    }
-    const std::size_t head = static_cast<std::size_t>(nl - data.data()) + 1;
-    partial_.append(data.substr(0, head));
-    deliver(partial_);
-    partial_.clear();
-    data.remove_prefix(head);
-  }
-  const auto* last_nl = static_cast<const char*>(::memrchr(data.data(), '\n', data.size()));
-  if (last_nl) {
-    const std::size_t lines = static_cast<std::size_t>(last_nl - data.data()) + 1;
-    deliver(data.substr(0, lines));
-    data.remove_prefix(lines);
-  }
-  partial_.assign(data);
+  lines_.consume(data, [this](std::string_view lines) { deliver(lines); });
 }
 
 void OutputPump::deliver(std::string_view lines) {
@@ -83,10 +60,7 @@ void OutputPump::deliver(std::string_view lines) {
 void OutputPump::finish() {
   if (finished_) return;
   finished_ = true;
-  if (!partial_.empty()) {
-    deliver(partial_);
-    partial_.clear();
-  }
+  lines_.finish([this](std::string_view lines) { deliver(lines); });
   boost::system::error_code ignored;
   pipe_.close(ignored);
   if (auto on_eof = std::move(on_eof_)) on_eof();

@@ -2,7 +2,7 @@
 // OutputPump: drains one worker pipe (stdout, or stdout+stderr merged) until EOF. Complete
 // lines go, in the order written, to the rank's log file and, tagged, to the console. A
 // final line without a newline is delivered at EOF; a line longer than the read buffer is
-// assembled first, so it is never split into tagged fragments (up to kMaxLine bytes).
+// assembled first, so it is never split into tagged fragments (see LineAssembler).
 // Owned through shared_ptr by its Worker; the pending read holds shared_from_this().
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/console.hpp"
+#include "agent/line_assembler.hpp"
 #include "agent/rank_log.hpp"
 #include "agent/unique_fd.hpp"
 
@@ -28,7 +29,6 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
     std::string prefix;
   };
   static constexpr std::size_t kReadSize = 128 * 1024;
-  static constexpr std::size_t kMaxLine = 8 * 1024 * 1024;
 
   OutputPump(boost::asio::io_context& io, UniqueFd pipe, Target target);
 
@@ -48,7 +48,7 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
   boost::asio::posix::stream_descriptor pipe_;
   Target target_;
   std::vector<char> buffer_;
-  std::string partial_;  // bytes after the last newline seen
+  LineAssembler lines_;
   std::function<void()> on_eof_;
   bool finished_ = false;
 };

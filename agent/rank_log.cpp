@@ -27,6 +27,15 @@ RankLog::RankLog(std::filesystem::path path) : path_(std::move(path)) {
   fd_.reset(fd);
 }
 
+UniqueFd RankLog::open_for_writer() const {
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot open log file " + path_.string());
+  }
+  return UniqueFd(fd);
+}
+
 void RankLog::append(std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd_.get(), data.data(), data.size());

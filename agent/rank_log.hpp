@@ -18,6 +18,10 @@ class RankLog {
   explicit RankLog(std::filesystem::path path);
 
   void append(std::string_view data);
+  // A new write-only, append-mode descriptor of the file, for a worker that writes it
+  // directly: its own open file description, so flags the worker sets on its stdout do
+  // not reach ours. Throws std::system_error naming the file.
+  UniqueFd open_for_writer() const;
   const std::filesystem::path& path() const { return path_; }
   // Bytes written since open; a failed write is reported once on stderr, then counted here.
   std::uint64_t lost_bytes() const { return lost_bytes_; }

@@ -4,6 +4,9 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <system_error>
+
+#include "agent/logging.hpp"
 
 namespace dlaunch::agent {
 
@@ -18,7 +21,17 @@ void Worker::start(Callback on_exit, Callback on_done) {
   on_exit_ = std::move(on_exit);
   on_done_ = std::move(on_done);
   record_.start_time = std::chrono::system_clock::now();
-  ChildProcess child = spawn_child(spec_.request);
+  const UniqueFd direct_output = open_direct_output();
+  spec_.request.output_fd = direct_output.get();
+  ChildProcess child;
+  try {
+    child = spawn_child(spec_.request);
+  } catch (...) {
+    if (following_) spec_.follower->finish(spec_.rank);
+    following_ = false;
+    throw;
+  }
+  if (following_) ++open_pumps_;
   record_.pid = child.pid;
   pidfd_.assign(child.pidfd.release());
 
@@ -28,9 +41,24 @@ void Worker::start(Callback on_exit, Callback on_done) {
     ++open_pumps_;
     pumps_[index]->start([self] { self->on_pump_eof(); });
   };
-  start_pump(0, std::move(child.stdout_pipe), spec_.out);
+  if (child.stdout_pipe.valid()) start_pump(0, std::move(child.stdout_pipe), spec_.out);
   if (child.stderr_pipe.valid()) start_pump(1, std::move(child.stderr_pipe), spec_.err);
   wait_for_exit();
+}
+
+UniqueFd Worker::open_direct_output() {
+  if (!spec_.write_log_directly) return {};
+  try {
+    UniqueFd fd = spec_.out.log->open_for_writer();
+    // Before the spawn, so following starts at the file's end as it is now.
+    if (spec_.follower) spec_.follower->follow(spec_.rank, spec_.out);
+    following_ = spec_.follower != nullptr;
+    return fd;
+  } catch (const std::system_error& e) {
+    log().debug("rank {}: {}; its output goes through a pipe", spec_.rank, e.what());
+    spec_.write_log_directly = false;
+    return {};
+  }
 }
 
 void Worker::wait_for_exit() {
@@ -53,6 +81,9 @@ void Worker::wait_for_exit() {
                       boost::system::error_code ignored;
                       self->pidfd_.close(ignored);
                       if (self->on_exit_) self->on_exit_(*self);
+                      // Echo its last lines now; what its children may still write
+                      // is echoed once the group is gone (finish_following()).
+                      if (self->following_) self->spec_.follower->catch_up(self->spec_.rank);
                       self->maybe_done();
                     });
 }
@@ -69,6 +100,14 @@ void Worker::finish_output_now() {
   }
 }
 
+void Worker::finish_following() {
+  if (!following_) return;
+  following_ = false;
+  spec_.follower->finish(spec_.rank);
+  --open_pumps_;
+  maybe_done();
+}
+
 void Worker::on_pump_eof() {
   --open_pumps_;
   maybe_done();
@@ -77,7 +116,12 @@ void Worker::on_pump_eof() {
 void Worker::maybe_done() {
   if (!done() || done_reported_) return;
   done_reported_ = true;
-  if (on_done_) on_done_(*this);
+  // The callbacks hold the WorkerGroup, which holds this worker: drop them, or neither is
+  // ever freed.
+  auto on_done = std::move(on_done_);
+  on_exit_ = nullptr;
+  on_done_ = nullptr;
+  if (on_done) on_done(*this);
 }
 
 }  // namespace dlaunch::agent

@@ -1,7 +1,9 @@
 #pragma once
 // Worker: one running worker process of the current attempt: its process (own group,
-// pidfd), its output pumps, and what became of it. The exit is learned from the pidfd the
-// moment it happens; the worker is "done" once it has exited and its output was drained.
+// pidfd), its output (pipes and their pumps, or the log file written directly and maybe
+// followed for the console), and what became of it. The exit is learned from the pidfd
+// the moment it happens; the worker is "done" once it has exited and its output was
+// drained.
 // Owned by its WorkerGroup through shared_ptr; agent thread only.
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +17,7 @@
 
 #include "agent/child_process.hpp"
 #include "agent/exit_status.hpp"
+#include "agent/log_follower.hpp"
 #include "agent/output_pump.hpp"
 
 namespace dlaunch::agent {
@@ -41,6 +44,11 @@ class Worker : public std::enable_shared_from_this<Worker> {
     std::string error_file;
     OutputPump::Target out;  // stdout (and stderr when merged)
     OutputPump::Target err;  // used when !request.merge_stderr
+    // Both streams go to out.log's file itself, no pipes (request.merge_stderr must be
+    // set); `follower`, if set, echoes the file to out.console. Without a follower
+    // out.console must be null. If the file cannot be followed, pipes are used instead.
+    bool write_log_directly = false;
+    std::shared_ptr<LogFollower> follower;
   };
   using Callback = std::function<void(Worker&)>;
 
@@ -53,12 +61,15 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void signal_group(int sig, bool by_agent);
   // Stop waiting for pipe writers that outlive the worker: drain what is there and finish.
   void finish_output_now();
+  // Once the worker's process group is gone: echo the rest of a followed log file.
+  void finish_following();
 
   bool exited() const { return record_.status.has_value(); }
   bool done() const { return exited() && open_pumps_ == 0; }
   const WorkerRecord& record() const { return record_; }
 
  private:
+  UniqueFd open_direct_output();
   void wait_for_exit();
   void on_pump_eof();
   void maybe_done();
@@ -68,7 +79,8 @@ class Worker : public std::enable_shared_from_this<Worker> {
   WorkerRecord record_;
   boost::asio::posix::stream_descriptor pidfd_;
   std::shared_ptr<OutputPump> pumps_[2];
-  int open_pumps_ = 0;
+  bool following_ = false;  // spec_.follower echoes our log file until finish_following()
+  int open_pumps_ = 0;      // pumps not at EOF, and the follower while following_
   Callback on_exit_, on_done_;
   bool done_reported_ = false;
 };

@@ -68,7 +68,18 @@ Worker::Spec WorkerGroup::make_spec(int local_rank) {
   auto& log = logs_[local_rank];
   spec.out = {log, out_shown ? &console_ : nullptr, kStdout, prefix};
   spec.err = {log, err_shown ? &console_ : nullptr, kStderr, prefix};
+  // Streams treated alike need no pipe: the worker writes its log file itself, at file
+  // speed, and the follower echoes the file when the console shows it.
+  if (spec.request.merge_stderr) {
+    spec.follower = out_shown ? follower() : nullptr;
+    spec.write_log_directly = !out_shown || spec.follower;
+  }
   return spec;
+}
+
+std::shared_ptr<LogFollower> WorkerGroup::follower() {
+  if (!follower_) follower_ = std::make_shared<LogFollower>(io_);
+  return follower_;
 }
 
 void WorkerGroup::start(Done done) {
@@ -130,9 +141,9 @@ void WorkerGroup::on_exit(Worker& worker) {
   result_.workers[record.local_rank] = record;
   if (!record.status->success() && !stopping_) {
     result_.root_cause = record.local_rank;
+    begin_stop(SIGTERM);  // first: every microsecond here is the others' run time
     log().error("rank {} (local rank {}, pid {}) failed: {}; stopping the other workers",
                 record.rank, record.local_rank, record.pid, record.status->describe());
-    begin_stop(SIGTERM);
   } else if (!record.status->success() && !record.stopped_by_agent &&
              result_.root_cause != record.local_rank && !result_.stop_signal) {
     // Failed on its own while the stop was under way (same event batch): a secondary failure.
@@ -197,6 +208,13 @@ void WorkerGroup::maybe_complete() {
     for (auto& worker : workers_) {
       if (worker) worker->signal_group(SIGKILL, false);
     }
+    // Log files written directly are complete now: echo their rest (from a fresh handler,
+    // as finishing reports back into maybe_complete()).
+    boost::asio::post(io_, [self = shared_from_this()] {
+      for (auto& worker : self->workers_) {
+        if (worker) worker->finish_following();
+      }
+    });
     drain_timer_.expires_after(kDrainTimeout);
     drain_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;

@@ -51,6 +51,7 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
 
  private:
   Worker::Spec make_spec(int local_rank);
+  std::shared_ptr<LogFollower> follower();  // created on first use
   void on_exit(Worker& worker);
   void on_done(Worker& worker);
   void begin_stop(int sig);
@@ -64,6 +65,7 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
   AttemptResult result_;
   std::vector<std::shared_ptr<Worker>> workers_;
   std::vector<std::shared_ptr<RankLog>> logs_;
+  std::shared_ptr<LogFollower> follower_;
   boost::asio::steady_timer kill_timer_;
   boost::asio::steady_timer drain_timer_;
   bool stopping_ = false;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -198,6 +199,40 @@ TEST_CASE("agent: redirected ranks stay out of the console but keep their file")
   REQUIRE(run.exit_code == 0);
   CHECK(read_lines(dir / "console") == std::vector<std::string>{"[1]: hello 1"});
   CHECK(read_lines(dir / "logs/70_driver_log_0.txt").back() == "hello 0");
+}
+
+TEST_CASE("agent: workers whose streams go alike write their log file directly") {
+  TempDir dir;
+  // Rank 0 is redirected (file only), rank 1 shown (file and console): both write the file
+  // itself, so it is written at file speed and keeps everything even without dlaunch.
+  auto config = sh_job(dir, 2, "readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2");
+  config.redirects = {kStdout | kStderr, 0};
+  auto run = run_job(config, dir / "console");
+  REQUIRE(run.exit_code == 0);
+  for (int rank = 0; rank < 2; ++rank) {
+    const auto path = std::filesystem::canonical(
+        dir / ("logs/70_driver_log_" + std::to_string(rank) + ".txt"));
+    const auto lines = read_lines(path);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[1] == path.string());
+    CHECK(lines[2] == path.string());
+  }
+  const auto shown = std::filesystem::canonical(dir / "logs/70_driver_log_1.txt").string();
+  CHECK(read_lines(dir / "console") == std::vector<std::string>{"[1]: " + shown, "[1]: " + shown});
+}
+
+TEST_CASE("agent: what a worker's child writes after the worker exited reaches the console") {
+  TempDir dir;
+  // Rank 0 exits at once, leaving a child that writes 0.2 s later, while rank 1 still runs.
+  auto config = sh_job(dir, 2,
+                       "if [ $RANK = 0 ]; then (sleep 0.2; echo late) & echo early; "
+                       "else sleep 1; fi");
+  auto run = run_job(config, dir / "console");
+  REQUIRE(run.exit_code == 0);
+  const auto console = read_lines(dir / "console");
+  CHECK(std::count(console.begin(), console.end(), "[0]: early") == 1);
+  CHECK(std::count(console.begin(), console.end(), "[0]: late") == 1);
+  CHECK(read_lines(dir / "logs/70_driver_log_0.txt").back() == "late");
 }
 
 TEST_CASE("agent: a program that cannot be started is a failure with a reason") {
