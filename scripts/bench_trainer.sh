@@ -8,7 +8,8 @@
 #   scripts/bench_trainer.sh                      # cnn, batch 32, 2 epochs of 12,000 images
 #   ARCH=resnet18 BATCH=64 SAMPLES=4000 scripts/bench_trainer.sh
 # Env: DTRAIN (build/trainer/dtrain), ARCH, BATCH, SAMPLES, EPOCHS, REPEATS,
-#      PY_MEMORY_FORMAT (contiguous: Python's default; channels_last: what dtrain picks for cnn).
+#      PY_MEMORY_FORMAT (contiguous: Python's default; channels_last: what dtrain picks for cnn),
+#      CONFIGS (workers x threads each, default "1x1 1x<cores> 2x<cores/2>"), RUN_TIMEOUT (900 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ run() {
   local name=$1 nproc=$2 threads=$3
   shift 3
   local log="$work/$name.log"
-  OMP_NUM_THREADS=$threads "$python" -m torch.distributed.run -r 1 -t 1 --nproc_per_node "$nproc" \
+  OMP_NUM_THREADS=$threads timeout "${RUN_TIMEOUT:-900}" "$python" -m torch.distributed.run -r 1 -t 1 --nproc_per_node "$nproc" \
     --standalone "$@" >"$log" 2>&1 || { echo "bench_trainer: $name failed, log:" >&2; tail -20 "$log" >&2; exit 1; }
   grep -o '"images_per_sec": [0-9.e+]*' "$log" | tail -1 | awk '{print $2}'
 }
@@ -41,9 +42,9 @@ run() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 declare -A results
-configs=("1 1" "1 $cores" "2 $((cores / 2 > 0 ? cores / 2 : 1))")
+read -r -a configs <<<"${CONFIGS:-1x1 1x$cores 2x$((cores / 2 > 0 ? cores / 2 : 1))}"
 for config in "${configs[@]}"; do
-  read -r nproc threads <<<"$config"
+  nproc=${config%x*} threads=${config#*x}
   key="${nproc}w x ${threads}t"
   d=() p=()
   for ((i = 0; i < repeats; i++)); do
@@ -63,7 +64,7 @@ echo "dtrain: default memory format; Python: $py_format"
 echo "machine: $cores cores ($(uptime | sed 's/.*load average/load average/'))"
 printf '%-12s %14s %14s %8s\n' workers dtrain_img_s python_img_s ratio
 for config in "${configs[@]}"; do
-  read -r nproc threads <<<"$config"
+  nproc=${config%x*} threads=${config#*x}
   key="${nproc}w x ${threads}t"
   dv=${results["$key,dtrain"]}
   pv=${results["$key,python"]}

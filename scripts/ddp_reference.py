@@ -139,8 +139,8 @@ def main():
                 "val_loss": val[0] / val[2], "val_acc": val_acc, "best_val_acc": best,
                 "images_per_sec": train[2] / train_seconds, "epoch_seconds": time.time() - epoch_start,
                 "lr": lr}), flush=True)
-    if distributed:
-        dist.destroy_process_group()
+    # No destroy_process_group(): under torch 1.13 + gloo a rank can spin in it after its peer
+    # has exited (seen in scripts/bench_trainer.sh); process exit tears the group down.
 
 
 if __name__ == "__main__":
