@@ -13,6 +13,8 @@
 #include <optional>
 #include <thread>
 
+#include <time.h>
+
 #include "trainer/batch_loader.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/communicator.hpp"
@@ -31,6 +33,13 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU time of the whole process (all threads): robust to other load on a shared machine.
+double process_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // Intra-op threads: the flag, else OMP_NUM_THREADS, else this node's cores shared by its
@@ -149,7 +158,8 @@ struct PhaseTotals {
   double loss_sum = 0;
   double correct = 0;
   double count = 0;
-  double seconds = 0;
+  double seconds = 0;      // the slowest rank's wall time
+  double cpu_seconds = 0;  // CPU time of all ranks together
   double loss() const { return count > 0 ? loss_sum / count : 0.0; }
   double accuracy() const { return count > 0 ? correct / count : 0.0; }
 };
@@ -166,7 +176,7 @@ class Run {
   void resume_or_sync();
   PhaseTotals train_epoch(int epoch);
   PhaseTotals evaluate();
-  PhaseTotals reduce_totals(const torch::Tensor& local, double seconds);
+  PhaseTotals reduce_totals(const torch::Tensor& local, double seconds, double cpu_seconds);
   LoaderOptions loader_options(int epoch, std::int64_t batch_size) const;
   std::pair<torch::Tensor, torch::Tensor> batch_tensors(const Batch& batch,
                                                         const SampleShape& shape) const;
@@ -266,6 +276,7 @@ void Run::execute() {
       save_checkpoint(output_path("checkpoint.pt"), *model_, *optimizer_, progress);
       const double epoch_seconds = seconds_since(epoch_start);
       const double images_per_sec = train.seconds > 0 ? train.count / train.seconds : 0.0;
+      const double images_per_cpu_sec = train.cpu_seconds > 0 ? train.count / train.cpu_seconds : 0.0;
       metrics_.write(MetricLine()
                          .add("epoch", epoch + 1)
                          .add("train_loss", train.loss())
@@ -275,6 +286,7 @@ void Run::execute() {
                          .add("best_val_acc", best_val_acc_)
                          .add("images_per_sec", images_per_sec)
                          .add("epoch_seconds", epoch_seconds)
+                         .add("images_per_cpu_sec", images_per_cpu_sec)
                          .add("lr", lr));
       char line[256];
       std::snprintf(line, sizeof line,
@@ -421,6 +433,7 @@ PhaseTotals Run::train_epoch(int epoch) {
   model_->train();
   auto totals = torch::zeros({3}, torch::dtype(torch::kDouble).device(device_));
   const auto start = Clock::now();
+  const double cpu_start = process_cpu_seconds();
   while (const Batch* batch = loader.next()) {
     const auto n = static_cast<std::int64_t>(batch->count);
     if (reducer_) {
@@ -447,7 +460,7 @@ PhaseTotals Run::train_epoch(int epoch) {
     optimizer_->step();
   }
   if (device_.is_cuda()) torch::cuda::synchronize(device_.index());
-  return reduce_totals(totals, seconds_since(start));
+  return reduce_totals(totals, seconds_since(start), process_cpu_seconds() - cpu_start);
 }
 
 PhaseTotals Run::evaluate() {
@@ -477,12 +490,13 @@ PhaseTotals Run::evaluate() {
     totals[1] += logits.argmax(1).eq(labels).sum();
     totals[2] += static_cast<double>(n);
   }
-  return reduce_totals(totals, seconds_since(start));
+  return reduce_totals(totals, seconds_since(start), 0.0);
 }
 
 // Sums (loss, correct, count) over ranks; the phase lasted as long as its slowest rank.
-PhaseTotals Run::reduce_totals(const torch::Tensor& local, double seconds) {
-  torch::Tensor sums = local;
+PhaseTotals Run::reduce_totals(const torch::Tensor& local, double seconds, double cpu_seconds) {
+  torch::Tensor sums =
+      torch::cat({local, torch::tensor({cpu_seconds}, torch::dtype(torch::kDouble).device(device_))});
   double slowest = seconds;
   if (comm_) {
     comm_->allreduce_sum(sums);
@@ -497,6 +511,7 @@ PhaseTotals Run::reduce_totals(const torch::Tensor& local, double seconds) {
   totals.correct = v[1];
   totals.count = v[2];
   totals.seconds = slowest;
+  totals.cpu_seconds = v[3];
   return totals;
 }
 
