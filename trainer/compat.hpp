@@ -25,6 +25,11 @@
 #else
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #endif
+// pip's LibTorch defines USE_C10D_GLOO in its CMake target but ships no Gloo headers: the
+// backend is only there when they are.
+#if defined(USE_C10D_GLOO) && !__has_include(<gloo/algorithm.h>)
+#undef USE_C10D_GLOO
+#endif
 #ifdef USE_C10D_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
