@@ -46,7 +46,12 @@ struct Message {
       std::erase(groups, message.pgid);
     }
   }
-  for (pid_t pgid : groups) ::kill(-pgid, SIGKILL);
+  // A member caught mid-fork can add a process to its group after one killpg: repeat until
+  // every group is empty (ESRCH), for at most about two seconds.
+  for (int round = 0; round < 200 && !groups.empty(); ++round) {
+    std::erase_if(groups, [](pid_t pgid) { return ::kill(-pgid, SIGKILL) != 0 && errno == ESRCH; });
+    if (!groups.empty()) ::usleep(10'000);
+  }
   ::_exit(0);
 }
 

@@ -198,9 +198,15 @@ TEST_CASE("dlaunch: kill -9 of dlaunch leaves no worker and no grandchild behind
                        "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
                        "sleep 300 & sleep 300 & echo started; wait"},
                       {{"DLAUNCH_TEST_MARK", mark}}, dir / "out", dir / "err");
-  // 3 shells and 6 sleeping grandchildren.
-  REQUIRE(eventually([&] { return pids_with_env("DLAUNCH_TEST_MARK", mark).size() >= 9; },
-                     std::chrono::seconds(10)));
+  // All 6 sleeping grandchildren are there (dlaunch and its guard carry the mark too).
+  auto sleepers = [&] {
+    int n = 0;
+    for (pid_t pid : pids_with_env("DLAUNCH_TEST_MARK", mark)) {
+      n += read_file("/proc/" + std::to_string(pid) + "/comm") == "sleep\n";
+    }
+    return n;
+  };
+  REQUIRE(eventually([&] { return sleepers() == 6; }, std::chrono::seconds(10)));
   launcher.signal(SIGKILL);
   launcher.wait_for(std::chrono::seconds(5));
   CHECK(eventually([&] { return pids_with_env("DLAUNCH_TEST_MARK", mark).empty(); },

@@ -171,7 +171,7 @@ TEST_CASE("ssh fan-out: torch workers on three hosts meet at node 0's store and 
   CHECK(job.clean());
 }
 
-TEST_CASE("ssh fan-out: --include picks hosts and slots; the slots become CUDA_VISIBLE_DEVICES") {
+TEST_CASE("ssh fan-out: --include picks hosts and slots, the slots become CUDA_VISIBLE_DEVICES") {
   REQUIRE(can_run_sshd());
   Job job("ssh-include");
   const std::string include = job.hosts.address(3) + ":1@" + job.hosts.address(2) + ":0";
@@ -204,7 +204,7 @@ TEST_CASE("ssh fan-out: arguments with spaces and quotes reach every worker byte
   }
 }
 
-TEST_CASE("ssh fan-out: a failure on host 3 stops every host; the exit code is the root cause's") {
+TEST_CASE("ssh fan-out: a failure on host 3 stops every host, the exit code is the root cause's") {
   REQUIRE(can_run_sshd());
   Job job("ssh-fail");
   const auto result = run(
@@ -223,7 +223,7 @@ TEST_CASE("ssh fan-out: a failure on host 3 stops every host; the exit code is t
   CHECK(job.clean());
 }
 
-TEST_CASE("ssh fan-out: SIGINT to the launching dlaunch reaches every worker; nothing is left") {
+TEST_CASE("ssh fan-out: SIGINT to the launching dlaunch reaches every worker, nothing is left") {
   REQUIRE(can_run_sshd());
   Job job("ssh-sigint");
   Subprocess launcher(

@@ -347,7 +347,7 @@ TEST_CASE("cluster_env: a value given on the command line is never read from the
   CHECK(settings.master_addr.value == "n1");
 }
 
-TEST_CASE("cluster_env: node_rank must be below nnodes; both sources are named") {
+TEST_CASE("cluster_env: node_rank must be below nnodes, both sources are named") {
   ClusterValues cli;
   cli.nnodes = Sourced<int>{2, ValueSource::kCommandLine, "--nnodes"};
   const Environment env = {{"SLURM_NODEID", "3"}, {"SLURM_JOB_NODELIST", "n[1-4]"}};

@@ -83,7 +83,7 @@ TEST_CASE("env forwarding: environment < $HOME/.dlaunch_env < ./.dlaunch_env") {
   CHECK(vars == expected);
 }
 
-TEST_CASE("env forwarding: no files is fine; the cwd being $HOME reads the file once") {
+TEST_CASE("env forwarding: no files is fine, the cwd being $HOME reads the file once") {
   TempDir home;
   CHECK(forwarded_environment({{"HOME", home.path().string()}}, home.path().string()).empty());
   write_file(home / ".dlaunch_env", "X=1\n");

@@ -181,7 +181,7 @@ TEST_CASE("options: help and version") {
   CHECK_FALSE(parse({"train.py", "--version"}).show_version);
 }
 
-TEST_CASE("options: --env is repeatable and keeps order; other options keep the last value") {
+TEST_CASE("options: --env is repeatable and keeps order, other options keep the last value") {
   auto o = parse({"--env", "A=1", "--env=B=", "--env", "A=2", "train.py"});
   CHECK(o.extra_env ==
         std::vector<std::pair<std::string, std::string>>{{"A", "1"}, {"B", ""}, {"A", "2"}});

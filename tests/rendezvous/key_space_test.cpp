@@ -60,7 +60,7 @@ TEST_CASE("key space: WAIT completes when every missing key has been written onc
   CHECK(space.waiter_count() == 0);
 }
 
-TEST_CASE("key space: DELETE_KEY wakes nobody; CHECK never registers") {
+TEST_CASE("key space: DELETE_KEY wakes nobody, CHECK never registers") {
   KeySpace space;
   Probe probe;
   space.wait(1, {"k"}, probe.wake());

@@ -146,7 +146,7 @@ TEST_CASE("client: a WAIT timeout cancels on the server and the connection goes 
   CHECK_FALSE(later_wait.error);
 }
 
-TEST_CASE("client: agent dialect reaches the agent space; a wrong token is refused") {
+TEST_CASE("client: agent dialect reaches the agent space, a wrong token is refused") {
   boost::asio::io_context io;
   StoreServer server(io, Endpoint{"127.0.0.1", 0}, StoreServerOptions{"tok"});
   StoreClient::Options agent_options;

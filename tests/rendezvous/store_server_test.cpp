@@ -260,7 +260,7 @@ TEST_CASE("server: a client that disconnects during WAIT leaves no waiter behind
   CHECK(fixture.on_loop([&] { return fixture.server().stats().connections; }) == 1);
 }
 
-TEST_CASE("server: bad input closes that one connection; everyone else keeps working") {
+TEST_CASE("server: bad input closes that one connection, everyone else keeps working") {
   ServerFixture fixture;
   RawSocket bystander(fixture.port());
   bystander.send(kValidate + B({0x06}) + L(1) + S("/release"));  // mid-WAIT the whole time

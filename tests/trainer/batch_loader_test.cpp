@@ -106,7 +106,7 @@ TEST_CASE("batch loader: augmentation seeds depend on epoch and sample, not on t
   CHECK(seeds(0, 2) != seeds(1, 2));
 }
 
-TEST_CASE("batch loader: a failing sample surfaces at its batch; destruction mid-epoch is clean") {
+TEST_CASE("batch loader: a failing sample surfaces at its batch, destruction mid-epoch is clean") {
   Counting data(30);
   data.bad = 17;
   std::vector<std::int64_t> indices(30);

@@ -71,7 +71,7 @@ TEST_CASE("checkpoint: weights, buffers, momentum and progress round-trip") {
   }
 }
 
-TEST_CASE("checkpoint: model.pt loads back; bad files and paths are CheckpointErrors") {
+TEST_CASE("checkpoint: model.pt loads back, bad files and paths are CheckpointErrors") {
   TempDir dir;
   auto net = tr::make_network(tr::Arch::kResnet18, 1, 10, 28);
   tr::save_model(dir.str("model.pt"), *net);

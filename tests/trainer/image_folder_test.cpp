@@ -10,7 +10,7 @@
 namespace tr = dlaunch::trainer;
 using tr::testing::TempDir;
 
-TEST_CASE("image: PNG and JPEG decode to RGB; corrupt files name themselves") {
+TEST_CASE("image: PNG and JPEG decode to RGB, corrupt files name themselves") {
   TempDir dir;
   tr::testing::write_png(dir.str("a.png"), 7, 5, 42);
   tr::testing::write_jpeg(dir.str("b.jpg"), 16, 8, 100);
@@ -61,7 +61,7 @@ TEST_CASE("image folder: sorted classes, image files only, val classes from trai
   CHECK_THROWS_AS(tr::find_image_classes(dir.str("nothing")), tr::DataError);
 }
 
-TEST_CASE("image folder: samples are transformed to normalised CHW; a corrupt file fails or is skipped") {
+TEST_CASE("image folder: samples are transformed to normalised CHW, a corrupt file fails or is skipped") {
   TempDir dir;
   tr::testing::write_png(dir.str("train/a/0.png"), 40, 30);
   tr::testing::write_jpeg(dir.str("train/b/1.jpg"), 30, 40);
