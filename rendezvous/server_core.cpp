@@ -1,5 +1,7 @@
 #include "rendezvous/server_core.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -134,6 +136,11 @@ void ServerCore::close() {
   }
   workers_.keys().clear();
   agent_space_.clear();
+}
+
+void ServerCore::agent_connection_closed(const tcp::endpoint& peer) {
+  if (closed_ || !agent_closed_) return;
+  asio::post(io_, [handler = agent_closed_, peer] { handler(peer); });
 }
 
 bool ServerCore::agent_token_matches(std::string_view token) const {

@@ -6,6 +6,7 @@
 // thread touches it.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,12 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   bool worker_peer_allowed(const boost::asio::ip::address& address) const;
 
   void forget(ClientId id) { connections_.erase(id); }
+
+  // Called (posted to the io_context) with the peer of every agent connection that closes
+  // while the server runs; the rendezvous host learns of a killed agent at once this way.
+  using AgentClosedHandler = std::function<void(const boost::asio::ip::tcp::endpoint& peer)>;
+  void set_agent_closed_handler(AgentClosedHandler handler) { agent_closed_ = std::move(handler); }
+  void agent_connection_closed(const boost::asio::ip::tcp::endpoint& peer);
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
@@ -66,6 +73,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   WorkerSpace workers_;
   KeySpace agent_space_;
   std::unordered_map<ClientId, std::weak_ptr<StoreConnection>> connections_;
+  AgentClosedHandler agent_closed_;
   ClientId next_client_ = 1;
   bool closed_ = false;
   bool accepting_ = false;

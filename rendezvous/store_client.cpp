@@ -339,6 +339,12 @@ void StoreClient::fail_all(std::error_code error) {
   waits_.clear();
 }
 
+tcp::endpoint StoreClient::local_endpoint() const {
+  boost::system::error_code error;
+  auto endpoint = socket_.local_endpoint(error);
+  return error ? tcp::endpoint() : endpoint;
+}
+
 void StoreClient::close() {
   if (connecting_) {
     connecting_ = false;

@@ -50,6 +50,8 @@ class StoreClient : public AsyncStore, public std::enable_shared_from_this<Store
   void connect(const Endpoint& endpoint, DoneHandler done);
   void close();
   bool ready() const { return ready_ && !broken_; }
+  // This end of the connection (what the server sees as the peer); unspecified when not open.
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
 
   void set(std::string key, std::string value, DoneHandler done) override;
   void get(std::string key, Handler<std::string> done) override;

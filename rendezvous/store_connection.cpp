@@ -30,6 +30,7 @@ StoreConnection::StoreConnection(std::shared_ptr<ServerCore> core, tcp::socket s
   boost::system::error_code error;
   const auto peer = socket_.remote_endpoint(error);
   peer_address_ = peer.address();
+  peer_endpoint_ = peer;
   peer_ = error ? "?" : Endpoint{peer_address_.to_string(), peer.port()}.to_string();
   socket_.set_option(tcp::no_delay(true), error);
 }
@@ -226,6 +227,7 @@ void StoreConnection::close(const std::string& reason) {
   closed_ = true;
   if (!reason.empty()) log().warn("store: closing connection from {}: {}", peer_, reason);
   if (space_) space_->cancel_waits(id_);
+  if (space_ == &core_->agent_space()) core_->agent_connection_closed(peer_endpoint_);
   pending_waits_.clear();
   if (worker_) core_->workers().leave(id_);
   core_->forget(id_);

@@ -52,6 +52,7 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
   const ClientId id_;
   std::string peer_;
   boost::asio::ip::address peer_address_;
+  boost::asio::ip::tcp::endpoint peer_endpoint_;
   std::uint64_t accepted_epoch_;
 
   std::vector<char> buffer_;

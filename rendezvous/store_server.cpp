@@ -54,6 +54,11 @@ void StoreServer::allow_all_worker_peers() {
   core_->set_worker_peers(std::nullopt);
 }
 
+void StoreServer::on_agent_closed(
+    std::function<void(const boost::asio::ip::tcp::endpoint& peer)> handler) {
+  core_->set_agent_closed_handler(std::move(handler));
+}
+
 void StoreServer::close() {
   core_->close();
 }

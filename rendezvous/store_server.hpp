@@ -11,6 +11,7 @@
 // Not thread-safe: call it from the io_context's thread (or before it runs).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,10 @@ class StoreServer {
   void restrict_worker_peers(std::vector<boost::asio::ip::address> allowed);
   void allow_worker_peer(const boost::asio::ip::address& address);
   void allow_all_worker_peers();
+
+  // `handler` runs on the io_context with the peer of each agent connection that closes
+  // while the server runs (not for those that close() closes).
+  void on_agent_closed(std::function<void(const boost::asio::ip::tcp::endpoint& peer)> handler);
 
   // Stops listening and closes every connection; in-process waits end with kClosed.
   void close();

@@ -1,0 +1,554 @@
+#include "rendezvous/rendezvous_host.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "rendezvous/logging.hpp"
+#include "rendezvous/store_error.hpp"
+
+namespace dlaunch::rendezvous {
+namespace {
+
+// Waits that have no deadline of their own are re-armed after this long.
+constexpr std::chrono::hours kLongWait{1};
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+}  // namespace
+
+RendezvousHost::RendezvousHost(boost::asio::io_context& io, std::shared_ptr<AsyncStore> store,
+                               RendezvousSettings settings, std::string self_id, Server server,
+                               Events events)
+    : io_(io),
+      store_(std::move(store)),
+      settings_(std::move(settings)),
+      self_id_(std::move(self_id)),
+      server_(std::move(server)),
+      events_(std::move(events)),
+      join_timer_(io),
+      last_call_timer_(io),
+      barrier_timer_(io),
+      collect_timer_(io),
+      close_timer_(io),
+      liveness_timer_(io) {}
+
+void RendezvousHost::start() {
+  wait_inbox();
+  arm(liveness_timer_, settings_.keep_alive_interval, &RendezvousHost::on_liveness_tick);
+  begin_gathering();
+}
+
+void RendezvousHost::close() {
+  phase_ = Phase::kClosed;
+  for (auto* timer : {&join_timer_, &last_call_timer_, &barrier_timer_, &collect_timer_,
+                      &close_timer_, &liveness_timer_}) {
+    timer->cancel();
+  }
+}
+
+void RendezvousHost::arm(boost::asio::steady_timer& timer, std::chrono::milliseconds after,
+                         void (RendezvousHost::*handler)()) {
+  timer.expires_after(after);
+  timer.async_wait([weak = weak_from_this(), handler](const boost::system::error_code& error) {
+    auto self = weak.lock();
+    if (error || !self || self->phase_ == Phase::kClosed) return;
+    ((*self).*handler)();
+  });
+}
+
+void RendezvousHost::set_json(const std::string& key, const nlohmann::json& value) {
+  store_->set(key, value.dump(), [](std::error_code) {});
+}
+
+// --- the inbox ------------------------------------------------------------------------------
+
+void RendezvousHost::wait_inbox() {
+  store_->wait({rdzv_keys::inbox()}, kLongWait, [weak = weak_from_this()](std::error_code error) {
+    auto self = weak.lock();
+    if (!self || self->phase_ == Phase::kClosed) return;
+    if (error == StoreError::kTimeout) return self->wait_inbox();
+    if (error) return;  // the store closed
+    self->pop_inbox();
+  });
+}
+
+void RendezvousHost::pop_inbox() {
+  store_->queue_pop(
+      rdzv_keys::inbox(),
+      [weak = weak_from_this()](std::error_code error, std::optional<std::string> message) {
+        auto self = weak.lock();
+        if (!self || self->phase_ == Phase::kClosed || error) return;
+        if (!message) return self->wait_inbox();
+        self->handle(*message);
+        self->pop_inbox();
+      });
+}
+
+void RendezvousHost::handle(const std::string& message) {
+  try {
+    const auto j = nlohmann::json::parse(message);
+    const auto type = j.at("t").get<std::string>();
+    if (type == "join") return on_join(node_info_from_json(j));
+    if (type == "result") return on_result(result_from_json(j));
+    if (type == "bye") return on_bye(j.at("id").get<std::string>());
+    log().warn("rendezvous: ignoring a message of unknown type '{}'", type);
+  } catch (const std::exception& e) {
+    log().warn("rendezvous: ignoring a malformed message: {}", e.what());
+  }
+}
+
+void RendezvousHost::on_join(NodeInfo info) {
+  Welcome welcome;
+  const auto refuse = [&](std::string why) {
+    log().warn("rendezvous: refusing {}: {}", info.describe(), why);
+    welcome.error = std::move(why);
+    set_json(rdzv_keys::welcome(info.id), to_json(welcome));
+  };
+  if (phase_ == Phase::kClosing || phase_ == Phase::kClosed) {
+    return refuse("the job is over");
+  }
+  if (info.run_id != settings_.run_id) {
+    return refuse(fmt::format("this rendezvous serves run id '{}', not '{}' (--rdzv_id)",
+                              settings_.run_id, info.run_id));
+  }
+  if (agents_.count(info.id)) return;  // a repeated join
+  if (!settings_.dynamic) {
+    if (info.node_rank < 0 || info.node_rank >= settings_.max_nodes) {
+      return refuse(fmt::format("node rank {} is out of range for --nnodes {}", info.node_rank,
+                                settings_.max_nodes));
+    }
+    for (const auto& [id, agent] : agents_) {
+      if (agent.info.node_rank == info.node_rank) {
+        return refuse(fmt::format("node rank {} is already taken by {}", info.node_rank,
+                                  agent.info.describe()));
+      }
+    }
+  }
+  Agent agent;
+  agent.info = info;
+  agent.seq = next_seq_++;
+  agent.last_seen = Clock::now();
+  for (const auto& socket : info.sockets) socket_owner_[socket] = info.id;
+  if (!info.peer_ip.empty() && server_.allow_worker_peer) server_.allow_worker_peer(info.peer_ip);
+  agents_.emplace(info.id, std::move(agent));
+
+  welcome.round = round_;
+  welcome.wait_next = phase_ != Phase::kGathering;
+  set_json(rdzv_keys::welcome(info.id), to_json(welcome));
+  log().info("rendezvous: {} joined{} ({} agent{} here)", info.describe(),
+             welcome.wait_next ? fmt::format(" during round {}", round_) : "", agents_.size(),
+             agents_.size() == 1 ? "" : "s");
+
+  if (phase_ == Phase::kRunning && settings_.dynamic &&
+      static_cast<int>(plan_.members.size()) < settings_.max_nodes) {
+    // A bigger world is possible: every member restarts into it (free of the budget).
+    write_stop(about(info, StopReason::Kind::kJoined, "joined"));
+  }
+  maybe_complete_round();
+}
+
+void RendezvousHost::on_result(RoundResult result) {
+  if (result.round != round_ || !plan_.find(result.id) ||
+      (phase_ != Phase::kRunning && phase_ != Phase::kCollecting)) {
+    return;
+  }
+  const auto* member = plan_.find(result.id);
+  const bool ok = result.succeeded;
+  const auto signal = result.signal;
+  const bool failed = result.failed;
+  results_[result.id] = std::move(result);
+  if (phase_ == Phase::kCollecting) return maybe_decide();
+
+  const auto it = agents_.find(member->id);
+  const NodeInfo info = it != agents_.end() ? it->second.info : NodeInfo{};
+  if (signal || !ok) {
+    // Its own stop key write normally came first; this covers a result that overtook it.
+    auto reason = signal
+                      ? about(info, StopReason::Kind::kSignal, "signal " + std::to_string(*signal))
+                      : about(info, StopReason::Kind::kFailure,
+                              failed ? "a worker failed" : "its workers stopped");
+    reason.code = signal ? 128 + *signal : 1;
+    write_stop(reason);
+  } else if (results_.size() == plan_.members.size()) {
+    StopReason done;
+    done.kind = StopReason::Kind::kDone;
+    write_stop(done);
+  } else if (!barrier_armed_) {
+    barrier_armed_ = true;
+    first_finished_ = info.describe();
+    arm(barrier_timer_, settings_.exit_barrier_timeout, &RendezvousHost::on_barrier_timeout);
+  }
+}
+
+void RendezvousHost::on_bye(const std::string& id) {
+  const auto it = agents_.find(id);
+  if (it == agents_.end()) return;
+  if (phase_ == Phase::kClosing) {
+    it->second.said_bye = true;
+    return maybe_closed();
+  }
+  lost(id, "it left");
+}
+
+void RendezvousHost::lost(const std::string& id, const std::string& why) {
+  if (id == self_id_) return;
+  const auto it = agents_.find(id);
+  if (it == agents_.end()) return;
+  const NodeInfo info = it->second.info;
+  agents_.erase(it);
+  std::erase_if(socket_owner_, [&](const auto& entry) { return entry.second == id; });
+  if (phase_ == Phase::kClosing) return maybe_closed();
+
+  const auto* member = plan_.find(id);
+  const bool in_round =
+      member && (phase_ == Phase::kRunning || phase_ == Phase::kCollecting) && !results_.count(id);
+  if (in_round) {
+    NodeInfo shown = info;
+    shown.node_rank = member->node_rank;
+    log().warn("rendezvous: {} lost: {}", shown.describe(), why);
+    lost_.push_back(LostNode{shown, member->node_rank, why});
+    if (phase_ == Phase::kRunning) {
+      write_stop(about(shown, StopReason::Kind::kLost, why));
+    } else {
+      maybe_decide();
+    }
+  } else {
+    log().info("rendezvous: {} left: {}", info.describe(), why);
+    maybe_complete_round();
+  }
+}
+
+void RendezvousHost::connection_closed(const std::string& endpoint) {
+  const auto it = socket_owner_.find(endpoint);
+  if (it == socket_owner_.end()) return;
+  const std::string id = it->second;
+  if (phase_ == Phase::kClosing) return on_bye(id);
+  lost(id, "its connection to the host closed");
+}
+
+void RendezvousHost::abort(const std::string& why, int code) {
+  if (phase_ == Phase::kGathering) fail_round(why, code);
+}
+
+// --- forming a round --------------------------------------------------------------------------
+
+void RendezvousHost::begin_gathering() {
+  phase_ = Phase::kGathering;
+  last_call_armed_ = false;
+  barrier_armed_ = false;
+  arm(join_timer_, settings_.join_timeout, &RendezvousHost::on_join_timeout);
+  maybe_complete_round();
+}
+
+void RendezvousHost::maybe_complete_round() {
+  if (phase_ != Phase::kGathering) return;
+  const int n = static_cast<int>(agents_.size());
+  if (!settings_.dynamic) {
+    if (n == settings_.max_nodes) complete_round();
+    return;
+  }
+  if (n >= settings_.max_nodes) return complete_round();
+  if (n < settings_.min_nodes) {
+    if (last_call_armed_) last_call_timer_.cancel();
+    last_call_armed_ = false;
+    return;
+  }
+  // A restart goes ahead with whoever is there; the first round gives late nodes a last call.
+  if (round_ > 0 || settings_.last_call_timeout.count() == 0) return complete_round();
+  if (!last_call_armed_) {
+    last_call_armed_ = true;
+    arm(last_call_timer_, settings_.last_call_timeout, &RendezvousHost::on_last_call);
+  }
+}
+
+void RendezvousHost::on_last_call() {
+  if (phase_ == Phase::kGathering && static_cast<int>(agents_.size()) >= settings_.min_nodes) {
+    complete_round();
+  }
+}
+
+void RendezvousHost::on_join_timeout() {
+  if (phase_ != Phase::kGathering) return;
+  const int n = static_cast<int>(agents_.size());
+  if (settings_.dynamic && n >= settings_.min_nodes) return complete_round();
+  const std::string wanted = settings_.dynamic ? fmt::format("at least {}", settings_.min_nodes)
+                                               : std::to_string(settings_.max_nodes);
+  fail_round(fmt::format("the rendezvous timed out after {}: {} of {} nodes joined{}",
+                         seconds_text(settings_.join_timeout), n, wanted, missing_text()),
+             1);
+}
+
+std::string RendezvousHost::missing_text() const {
+  std::vector<std::string> present;
+  for (const auto& [id, agent] : agents_) present.push_back(agent.info.describe());
+  std::string text = present.empty() ? "" : " (" + join_list(present) + ")";
+  if (!settings_.dynamic) {
+    std::vector<std::string> missing;
+    for (int rank = 0; rank < settings_.max_nodes; ++rank) {
+      const bool here = std::any_of(agents_.begin(), agents_.end(), [rank](const auto& entry) {
+        return entry.second.info.node_rank == rank;
+      });
+      if (!here) missing.push_back(std::to_string(rank));
+    }
+    if (!missing.empty())
+      text +=
+          "; missing node rank" + std::string(missing.size() > 1 ? "s " : " ") + join_list(missing);
+  }
+  return text;
+}
+
+void RendezvousHost::complete_round() {
+  join_timer_.cancel();
+  last_call_timer_.cancel();
+  last_call_armed_ = false;
+  std::vector<Candidate> candidates;
+  for (const auto& [id, agent] : agents_) {
+    candidates.push_back(Candidate{agent.info, agent.seq, id == self_id_});
+  }
+  plan_ = RoundPlan{};
+  plan_.round = round_;
+  plan_.members = assign_node_ranks(std::move(candidates), settings_.dynamic, settings_.max_nodes);
+  for (const auto& member : plan_.members) plan_.world_size += member.nproc;
+  plan_.master_addr = settings_.endpoint.host;
+  plan_.master_port = settings_.endpoint.port;
+  results_.clear();
+  lost_.clear();
+  stop_.reset();
+  // Every worker of the round must find a clean store: no key of an earlier attempt.
+  if (server_.begin_worker_epoch) server_.begin_worker_epoch();
+  set_json(rdzv_keys::plan(round_), to_json(plan_));
+  phase_ = Phase::kRunning;
+  std::vector<std::string> nodes;
+  for (const auto& m : plan_.members) {
+    nodes.push_back(
+        fmt::format("{}={}x{}", m.node_rank, m.addr.empty() ? m.hostname : m.addr, m.nproc));
+  }
+  log().info("rendezvous: round {} formed: {} node{}, {} workers [{}]{}", round_,
+             plan_.members.size(), plan_.members.size() == 1 ? "" : "s", plan_.world_size,
+             join_list(nodes),
+             agents_.size() > plan_.members.size()
+                 ? fmt::format(", {} spare", agents_.size() - plan_.members.size())
+                 : "");
+  watch_stop(round_);
+}
+
+void RendezvousHost::fail_round(const std::string& error, int code) {
+  log().error("rendezvous: {}", error);
+  RoundPlan failed;
+  failed.round = round_;
+  failed.error = error;
+  failed.error_code = code;
+  set_json(rdzv_keys::plan(round_), to_json(failed));
+  set_json(rdzv_keys::next(round_), to_json(NextStep{false, 0, code, error}));
+  begin_closing();
+}
+
+// --- a round's end --------------------------------------------------------------------------
+
+void RendezvousHost::watch_stop(int round) {
+  store_->wait(
+      {rdzv_keys::stop(round)}, kLongWait, [weak = weak_from_this(), round](std::error_code error) {
+        auto self = weak.lock();
+        if (!self || self->round_ != round || self->phase_ != Phase::kRunning) return;
+        if (error == StoreError::kTimeout) return self->watch_stop(round);
+        if (error) return;
+        self->store_->get(
+            rdzv_keys::stop(round), [weak, round](std::error_code error, std::string value) {
+              auto self = weak.lock();
+              if (error || !self || self->round_ != round || self->phase_ != Phase::kRunning) {
+                return;
+              }
+              StopReason reason;
+              try {
+                reason = stop_from_json(nlohmann::json::parse(value));
+              } catch (const std::exception& e) {
+                reason.kind = StopReason::Kind::kBarrier;
+                reason.what = std::string("unreadable stop reason: ") + e.what();
+              }
+              self->on_stop(std::move(reason));
+            });
+      });
+}
+
+void RendezvousHost::write_stop(const StopReason& reason) {
+  store_->compare_set(rdzv_keys::stop(round_), "", to_json(reason).dump(),
+                      [](std::error_code, std::string) {});
+}
+
+void RendezvousHost::on_stop(StopReason reason) {
+  phase_ = Phase::kCollecting;
+  barrier_timer_.cancel();
+  if (reason.kind != StopReason::Kind::kDone) {
+    log().warn("rendezvous: round {} stops: {}", round_, reason.describe());
+  }
+  stop_ = std::move(reason);
+  // Members report once their workers are gone: SIGTERM, the grace, SIGKILL, the drain.
+  arm(collect_timer_,
+      settings_.shutdown_timeout + settings_.heartbeat_timeout + std::chrono::seconds(5),
+      &RendezvousHost::on_collect_timeout);
+  maybe_decide();
+}
+
+void RendezvousHost::on_collect_timeout() {
+  if (phase_ != Phase::kCollecting) return;
+  std::vector<std::string> silent;
+  for (const auto& member : plan_.members) {
+    if (!results_.count(member.id) && agents_.count(member.id)) silent.push_back(member.id);
+  }
+  for (const auto& id : silent) lost(id, "no report within the round's shutdown time");
+}
+
+void RendezvousHost::maybe_decide() {
+  if (phase_ != Phase::kCollecting) return;
+  for (const auto& member : plan_.members) {
+    const bool accounted = results_.count(member.id) ||
+                           std::any_of(lost_.begin(), lost_.end(), [&](const LostNode& node) {
+                             return node.info.id == member.id;
+                           });
+    if (!accounted) return;
+  }
+  decide();
+}
+
+void RendezvousHost::decide() {
+  collect_timer_.cancel();
+  RoundOutcome outcome;
+  outcome.stop = *stop_;
+  outcome.all_succeeded = lost_.empty();
+  for (const auto& [id, result] : results_) {
+    outcome.all_succeeded = outcome.all_succeeded && result.succeeded;
+    outcome.worker_failed = outcome.worker_failed || result.failed;
+    if (result.signal && !outcome.signal) outcome.signal = result.signal;
+  }
+  outcome.member_lost = !lost_.empty();
+  outcome.elastic = settings_.elastic();
+  outcome.restarts_used = restarts_used_;
+  outcome.max_restarts = settings_.max_restarts;
+  const Decision decision = decide_after_round(outcome);
+  if (decision.spends_budget) ++restarts_used_;
+
+  RoundEnd end;
+  end.plan = plan_;
+  end.stop = *stop_;
+  for (const auto& member : plan_.members) {
+    if (auto it = results_.find(member.id); it != results_.end()) end.results.push_back(it->second);
+  }
+  end.lost = lost_;
+  end.decision = decision;
+  if (events_.round_ended) events_.round_ended(end);
+
+  if (decision.restart) {
+    log().warn("rendezvous: restarting every node in round {}{}", round_ + 1,
+               decision.spends_budget
+                   ? fmt::format(" ({}/{} restarts used)", restarts_used_, settings_.max_restarts)
+                   : " (a membership change: no restart spent)");
+    set_json(rdzv_keys::next(round_), to_json(NextStep{true, round_ + 1, 0, ""}));
+    ++round_;
+    begin_gathering();
+  } else {
+    set_json(rdzv_keys::next(round_), to_json(NextStep{false, 0, decision.code, decision.reason}));
+    begin_closing();
+  }
+}
+
+// --- the end ----------------------------------------------------------------------------------
+
+void RendezvousHost::begin_closing() {
+  phase_ = Phase::kClosing;
+  for (auto* timer : {&join_timer_, &last_call_timer_, &barrier_timer_, &collect_timer_}) {
+    timer->cancel();
+  }
+  arm(close_timer_, settings_.close_timeout, &RendezvousHost::finish_closed);
+  maybe_closed();
+}
+
+void RendezvousHost::maybe_closed() {
+  if (phase_ != Phase::kClosing) return;
+  for (const auto& [id, agent] : agents_) {
+    if (!agent.said_bye) return;
+  }
+  finish_closed();
+}
+
+void RendezvousHost::finish_closed() {
+  if (phase_ == Phase::kClosed) return;
+  std::vector<std::string> silent;
+  for (const auto& [id, agent] : agents_) {
+    if (!agent.said_bye) silent.push_back(agent.info.describe());
+  }
+  if (!silent.empty()) {
+    log().warn("rendezvous: no goodbye from {} within {}; closing anyway", join_list(silent),
+               seconds_text(settings_.close_timeout));
+  }
+  close();
+  if (events_.closed) events_.closed();
+}
+
+// --- liveness ---------------------------------------------------------------------------------
+
+void RendezvousHost::on_liveness_tick() {
+  check_liveness();
+  arm(liveness_timer_, settings_.keep_alive_interval, &RendezvousHost::on_liveness_tick);
+}
+
+void RendezvousHost::check_liveness() {
+  std::vector<std::string> ids, keys;
+  for (const auto& [id, agent] : agents_) {
+    if (id == self_id_) continue;
+    ids.push_back(id);
+    keys.push_back(rdzv_keys::heartbeat(id));
+  }
+  if (ids.empty()) return;
+  store_->multi_get(keys, [weak = weak_from_this(), ids](std::error_code error,
+                                                         std::vector<std::string> values) {
+    auto self = weak.lock();
+    if (error || !self || self->phase_ == Phase::kClosed || values.size() != ids.size()) return;
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto it = self->agents_.find(ids[i]);
+      if (it == self->agents_.end()) continue;
+      auto& agent = it->second;
+      if (values[i] != agent.heartbeat) {
+        agent.heartbeat = values[i];
+        agent.last_seen = now;
+      } else if (now - agent.last_seen > self->settings_.heartbeat_timeout && !agent.said_bye) {
+        self->lost(ids[i], "no heartbeat for " + seconds_text(self->settings_.heartbeat_timeout));
+      }
+    }
+  });
+}
+
+void RendezvousHost::on_barrier_timeout() {
+  if (phase_ != Phase::kRunning) return;
+  std::vector<std::string> running;
+  for (const auto& member : plan_.members) {
+    if (!results_.count(member.id)) {
+      running.push_back("node " + std::to_string(member.node_rank) + " (" + member.addr + ")");
+    }
+  }
+  StopReason reason;
+  reason.kind = StopReason::Kind::kBarrier;
+  reason.what = fmt::format("{} still running {} after {} finished (exit_barrier_timeout)",
+                            join_list(running), seconds_text(settings_.exit_barrier_timeout),
+                            first_finished_);
+  write_stop(reason);
+}
+
+StopReason RendezvousHost::about(const NodeInfo& info, StopReason::Kind kind,
+                                 std::string what) const {
+  StopReason reason;
+  reason.kind = kind;
+  const auto* member = plan_.find(info.id);
+  reason.node_rank = member ? member->node_rank : info.node_rank;
+  reason.hostname = info.hostname;
+  reason.addr = info.addr;
+  reason.what = std::move(what);
+  return reason;
+}
+
+}  // namespace dlaunch::rendezvous
