@@ -34,7 +34,11 @@ std::filesystem::path error_file_path(const AgentConfig& config, int attempt, in
 
 WorkerGroup::WorkerGroup(boost::asio::io_context& io, const AgentConfig& config, int attempt,
                          Console& console, OrphanGuard* guard)
-    : io_(io), config_(config), console_(console), guard_(guard), kill_timer_(io),
+    : io_(io),
+      config_(config),
+      console_(console),
+      guard_(guard),
+      kill_timer_(io),
       drain_timer_(io) {
   result_.attempt = attempt;
 }
@@ -62,17 +66,19 @@ Worker::Spec WorkerGroup::make_spec(int local_rank) {
   const bool err_shown = on_console(kStderr);
   spec.request.merge_stderr = out_shown == err_shown;
 
-  const std::string prefix = line_prefix(
-      env.count("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE") ? env.at("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE") : "",
-      config_.role, local_rank, rank);
+  const std::string prefix = line_prefix(env.count("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE")
+                                             ? env.at("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE")
+                                             : "",
+                                         config_.role, local_rank, rank);
   auto& log = logs_[local_rank];
   spec.out = {log, out_shown ? &console_ : nullptr, kStdout, prefix};
   spec.err = {log, err_shown ? &console_ : nullptr, kStderr, prefix};
   return spec;
 }
 
-void WorkerGroup::start(Done done) {
+void WorkerGroup::start(Done done, Failed failed) {
   done_ = std::move(done);
+  failed_ = std::move(failed);
   result_.start_time = std::chrono::system_clock::now();
   const int n = config_.nproc_per_node;
   result_.workers.resize(n);
@@ -80,14 +86,16 @@ void WorkerGroup::start(Done done) {
   workers_.resize(n);
 
   std::error_code ec;
-  std::filesystem::remove_all(config_.log_dir / "errors" / ("attempt_" + std::to_string(result_.attempt)), ec);
+  std::filesystem::remove_all(
+      config_.log_dir / "errors" / ("attempt_" + std::to_string(result_.attempt)), ec);
   const std::string marker = "--- dlaunch: run " + config_.run_id + " attempt " +
                              std::to_string(result_.attempt) + " started " + iso_now() + " ---\n";
   for (int local_rank = 0; local_rank < n; ++local_rank) {
     const int rank = config_.global_rank(local_rank);
     logs_[local_rank] = std::make_shared<RankLog>(RankLog::path_for(config_.log_dir, rank));
     logs_[local_rank]->append(marker);
-    std::filesystem::create_directories(error_file_path(config_, result_.attempt, rank).parent_path(), ec);
+    std::filesystem::create_directories(
+        error_file_path(config_, result_.attempt, rank).parent_path(), ec);
   }
 
   auto self = shared_from_this();
@@ -121,6 +129,7 @@ void WorkerGroup::record_spawn_failure(int local_rank, const std::string& what) 
   if (!result_.root_cause) {
     result_.root_cause = local_rank;
     begin_stop(SIGTERM);
+    if (failed_) failed_(record);
   }
 }
 
@@ -133,6 +142,7 @@ void WorkerGroup::on_exit(Worker& worker) {
     log().error("rank {} (local rank {}, pid {}) failed: {}; stopping the other workers",
                 record.rank, record.local_rank, record.pid, record.status->describe());
     begin_stop(SIGTERM);
+    if (failed_) failed_(record);
   } else if (!record.status->success() && !record.stopped_by_agent &&
              result_.root_cause != record.local_rank && !result_.stop_signal) {
     // Failed on its own while the stop was under way (same event batch): a secondary failure.

@@ -196,7 +196,7 @@ void RendezvousHost::on_bye(const std::string& id) {
 }
 
 void RendezvousHost::lost(const std::string& id, const std::string& why) {
-  if (id == self_id_) return;
+  if (id == self_id_ || phase_ == Phase::kClosed) return;
   const auto it = agents_.find(id);
   if (it == agents_.end()) return;
   const NodeInfo info = it->second.info;

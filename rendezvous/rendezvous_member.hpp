@@ -54,6 +54,8 @@ class RendezvousMember : public std::enable_shared_from_this<RendezvousMember> {
   const NodeInfo& self() const { return self_; }
   int round() const { return round_; }
   bool finished() const { return phase_ == Phase::kFinished; }
+  // A member of the current round, until the host's next step.
+  bool in_round() const { return phase_ == Phase::kInRound || phase_ == Phase::kStopped; }
 
  private:
   enum class Phase { kJoining, kWaitPlan, kInRound, kStopped, kSpare, kFinished };
