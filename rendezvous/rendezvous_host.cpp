@@ -338,7 +338,7 @@ void RendezvousHost::complete_round() {
 }
 
 void RendezvousHost::fail_round(const std::string& error, int code) {
-  log().error("rendezvous: {}", error);
+  // Every member, this node's own included, reports the error as it exits.
   RoundPlan failed;
   failed.round = round_;
   failed.error = error;

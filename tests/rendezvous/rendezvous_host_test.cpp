@@ -139,7 +139,7 @@ void succeed_all(Cluster& cluster) {
 }  // namespace
 
 TEST_CASE(
-    "rendezvous: static ranks with different nproc per node; success ends everywhere with 0") {
+    "rendezvous: static ranks with different nproc per node and success ends everywhere with 0") {
   Cluster cluster(fast(3, 3, false));
   cluster.start_host();
   cluster.add("host", 0, 1);
@@ -160,7 +160,7 @@ TEST_CASE(
   CHECK(cluster.rounds[0].results.size() == 3);
 }
 
-TEST_CASE("rendezvous: dynamic ranks: the host first, then by address, then join order") {
+TEST_CASE("rendezvous: dynamic ranks are the host first then by address then join order") {
   Cluster cluster(fast(4, 4, true));
   cluster.start_host("h");
   cluster.add("c", -1, 1, "10.0.0.3");
@@ -175,7 +175,8 @@ TEST_CASE("rendezvous: dynamic ranks: the host first, then by address, then join
 }
 
 TEST_CASE(
-    "rendezvous: a failure on one node stops every node; no budget: everyone exits with its code") {
+    "rendezvous: a failure on one node stops every node and without budget everyone exits with its "
+    "code") {
   Cluster cluster(fast(3, 3, false));
   cluster.start_host();
   cluster.add("host", 0, 1);
@@ -198,7 +199,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("rendezvous: the restart budget is the job's: one restart for 3 nodes, then exit") {
+TEST_CASE("rendezvous: the restart budget is the job's (one restart for 3 nodes then exit)") {
   auto settings = fast(3, 3, false);
   settings.max_restarts = 1;
   Cluster cluster(settings);
@@ -225,7 +226,8 @@ TEST_CASE("rendezvous: the restart budget is the job's: one restart for 3 nodes,
   CHECK(cluster.epochs == 2);
 }
 
-TEST_CASE("rendezvous: nodes that never come: one error after join_timeout naming how many came") {
+TEST_CASE(
+    "rendezvous: nodes that never come give one error after join_timeout naming how many came") {
   auto settings = fast(3, 3, false);
   settings.join_timeout = 300ms;
   Cluster cluster(settings);
@@ -249,7 +251,7 @@ TEST_CASE("rendezvous: a duplicate static node rank and a foreign run id are ref
   CHECK(cluster.nodes["dup"].why.find("node rank 0 is already taken") != std::string::npos);
 }
 
-TEST_CASE("rendezvous: a member whose heartbeats stop is lost; the others stop at once") {
+TEST_CASE("rendezvous: a member whose heartbeats stop is lost and the others stop at once") {
   Cluster cluster(fast(3, 3, false));
   cluster.start_host();
   cluster.add("host", 0, 1);
@@ -284,7 +286,8 @@ TEST_CASE("rendezvous: a closed agent connection is a lost node at once") {
 }
 
 TEST_CASE(
-    "rendezvous: elastic 2:3: a third node joins a running job and all restart, budget untouched") {
+    "rendezvous: elastic 2:3 a third node joins a running job and all restart with the budget "
+    "untouched") {
   Cluster cluster(fast(2, 3, true));
   cluster.start_host();
   cluster.add("host", -1, 1);
@@ -303,7 +306,7 @@ TEST_CASE(
   for (auto& [id, node] : cluster.nodes) CHECK(*node.code == 0);
 }
 
-TEST_CASE("rendezvous: elastic 2:3: losing one of 3 restarts into 2, budget untouched") {
+TEST_CASE("rendezvous: elastic 2:3 losing one of 3 restarts into 2 with the budget untouched") {
   Cluster cluster(fast(2, 3, true));
   cluster.start_host();
   cluster.add("host", -1, 1);
