@@ -128,8 +128,8 @@ void WorkerGroup::record_spawn_failure(int local_rank, const std::string& what) 
   log().error("rank {}: {}", record.rank, what);
   if (!result_.root_cause) {
     result_.root_cause = local_rank;
-    begin_stop(SIGTERM);
     if (failed_) failed_(record);
+    begin_stop(SIGTERM);
   }
 }
 
@@ -141,8 +141,9 @@ void WorkerGroup::on_exit(Worker& worker) {
     result_.root_cause = record.local_rank;
     log().error("rank {} (local rank {}, pid {}) failed: {}; stopping the other workers",
                 record.rank, record.local_rank, record.pid, record.status->describe());
-    begin_stop(SIGTERM);
+    // Other nodes first: their workers are further away than ours.
     if (failed_) failed_(record);
+    begin_stop(SIGTERM);
   } else if (!record.status->success() && !record.stopped_by_agent &&
              result_.root_cause != record.local_rank && !result_.stop_signal) {
     // Failed on its own while the stop was under way (same event batch): a secondary failure.
