@@ -19,6 +19,9 @@ dlaunch=${DLAUNCH:-build/launcher/dlaunch}
 python=/usr/bin/python3
 [ -x "$dlaunch" ] || { echo "bench_teardown: build dlaunch first ($dlaunch)" >&2; exit 2; }
 
+# Debian's torch 1.13 on Python 3.11 crashes in Std.from_str for redirects/tee 0 (IntFlag
+# iteration skips 0: "'NoneType' object has no attribute 'get'", torchrun.md §7 #25); 1 works.
+TORCHRUN_FIX=(--redirects 1 --tee 1)
 work=$(mktemp -d)
 ns=dlbt$$
 cleanup() {
@@ -49,8 +52,8 @@ while True:
     time.sleep(1)
 EOF
 
-# Prints "remote_ms local_ms" of one finished run in $1, or "none" when node 0's workers
-# were not stopped.
+# Prints "remote_ms local_ms" of one finished run in $1 ("none" for workers never stopped,
+# "notstarted" when the workers did not all start).
 measure() {
   "$python" - "$1" <<'EOF'
 import os, sys
@@ -59,10 +62,11 @@ read = lambda n: float(open(os.path.join(d, n)).read()) if os.path.exists(os.pat
 fail = read("fail_3")
 remote = [read("gone_0"), read("gone_1")]
 local = read("gone_2")
-if fail is None or None in remote:
-    print("none")
+ms = lambda t: f"{(t - fail) * 1000:.2f}" if t is not None and fail is not None else "none"
+if not all(os.path.exists(os.path.join(d, f"up_{r}")) for r in range(4)):
+    print("notstarted none")
 else:
-    print(f"{(max(remote) - fail) * 1000:.2f} {((local - fail) * 1000) if local else float('nan'):.2f}")
+    print(ms(None if None in remote else max(remote)), ms(local))
 EOF
 }
 
@@ -71,16 +75,21 @@ stats() {  # label, file of "remote local" lines
 import statistics, sys
 label, path = sys.argv[1], sys.argv[2]
 rows = [l.split() for l in open(path) if l.strip()]
-done = [r for r in rows if r[0] != "none"]
+if any(r[0] == "notstarted" for r in rows):
+    print(f"{label:<26} workers did not start in some runs: see the logs (KEEP=1)")
+    sys.exit(0)
 def q(xs, p):
     xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
-if not done:
-    print(f"{label:<28} runs {len(rows):>3}  node 0 never stopped (cut off in every run)")
-else:
-    r = [float(x[0]) for x in done]; l = [float(x[1]) for x in done]
-    print(f"{label:<28} runs {len(rows):>3}  other node: median {statistics.median(r):7.1f} ms"
-          f"  p90 {q(r, .9):7.1f} ms  max {max(r):7.1f} ms   same node: median {statistics.median(l):6.1f} ms"
-          + (f"   ({len(rows) - len(done)} runs never stopped)" if len(done) < len(rows) else ""))
+def summary(xs):
+    if not xs:
+        return "never stopped (cut off)"
+    return f"median {statistics.median(xs):7.1f} ms  p90 {q(xs, .9):7.1f} ms  max {max(xs):7.1f} ms"
+remote = [float(r[0]) for r in rows if r[0] != "none"]
+local = [float(r[1]) for r in rows if r[1] != "none"]
+never = len(rows) - len(remote)
+print(f"{label:<26} runs {len(rows):>3}  other node: {summary(remote)}"
+      + (f" ({never} of {len(rows)} runs never stopped)" if remote and never else "")
+      + f"   same node: {summary(local)}")
 EOF
 }
 
@@ -112,7 +121,7 @@ run_torchrun() {
   local out=$1 port=$((20000 + RANDOM % 20000))
   for i in 0 1; do
     setsid "$python" -m torch.distributed.run --nnodes 2 --node_rank $i --master_addr 127.0.0.1 \
-      --master_port "$port" --nproc_per_node 2 "$work/worker.py" >"$out/t$i.out" 2>"$out/t$i.err" &
+      --master_port "$port" --nproc_per_node 2 "${TORCHRUN_FIX[@]}" "$work/worker.py" >"$out/t$i.out" 2>"$out/t$i.err" &
   done
   local t0=$SECONDS
   while [ $((SECONDS - t0)) -lt "$bound" ]; do
