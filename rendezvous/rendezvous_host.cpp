@@ -326,7 +326,7 @@ void RendezvousHost::complete_round() {
   std::vector<std::string> nodes;
   for (const auto& m : plan_.members) {
     nodes.push_back(
-        fmt::format("{}={}x{}", m.node_rank, m.addr.empty() ? m.hostname : m.addr, m.nproc));
+        fmt::format("{}={}({})", m.node_rank, m.addr.empty() ? m.hostname : m.addr, m.nproc));
   }
   log().info("rendezvous: round {} formed: {} node{}, {} workers [{}]{}", round_,
              plan_.members.size(), plan_.members.size() == 1 ? "" : "s", plan_.world_size,

@@ -273,3 +273,39 @@ TEST_CASE("multinode: torch 1.13 gloo all_reduce across 2 agents x 2 workers") {
                    "/4 sum 10.0 expected 10.0") != std::string::npos);
   }
 }
+
+TEST_CASE(
+    "multinode: node 0 finishing first keeps the store up until node 1 is done (exit barrier)") {
+  TempDir dir;
+  const std::string ping = source_path("tests/integration/workers/store_ping.py").string();
+  // Node 1's worker still needs the store a second after node 0's worker is gone.
+  const std::string script = "if [ $GROUP_RANK = 1 ]; then sleep 1; exec /usr/bin/python3 " + ping +
+                             " $MASTER_ADDR $MASTER_PORT; fi";
+  LaunchedNode node0(static_node(dir, 2, 0, 1, 0, script), {}, dir.path(), "n0");
+  const auto port = node0.served_port();
+  REQUIRE(port != 0);
+  LaunchedNode node1(static_node(dir, 2, 1, 1, port, script), {}, dir.path(), "n1");
+  const auto code1 = node1.wait(20s);
+  INFO(node1.out(), node1.err());
+  CHECK(code1 == 0);
+  CHECK(node1.out().find("[1]: answered") != std::string::npos);
+  CHECK(node0.wait(20s) == 0);
+}
+
+TEST_CASE("multinode: exit_barrier_timeout bounds how long finished nodes wait for the others") {
+  TempDir dir;
+  const std::string mark = "multinode-barrier-" + std::to_string(::getpid());
+  const std::string script = "if [ $GROUP_RANK = 1 ]; then exec sleep 60; fi";
+  const std::string conf = kFastConf + ",exit_barrier_timeout=0.5";
+  const std::map<std::string, std::string> env = {{"DLAUNCH_TEST_MARK", mark}};
+  LaunchedNode node0(static_node(dir, 2, 0, 1, 0, script, {}, conf), env, dir.path(), "n0");
+  const auto port = node0.served_port();
+  REQUIRE(port != 0);
+  LaunchedNode node1(static_node(dir, 2, 1, 1, port, script, {}, conf), env, dir.path(), "n1");
+  CHECK(node0.wait(10s) == 1);
+  CHECK(node1.wait(10s) == 1);
+  INFO(node0.err());
+  CHECK(node0.err().find("node 1 (127.0.0.1) still running 0.5 s after node 0") !=
+        std::string::npos);
+  CHECK(pids_with_env("DLAUNCH_TEST_MARK", mark).empty());
+}
