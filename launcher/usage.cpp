@@ -42,7 +42,8 @@ constexpr std::string_view kOutro =
     "  TORCH_ELASTIC_SHUTDOWN_TIMEOUT  default of --shutdown_timeout after PET_SHUTDOWN_TIMEOUT\n"
     "\n"
     "Exit status: 0 when every worker succeeded; else the exit code of the first worker that\n"
-    "failed, or 128+N when it died of signal N; 2 for bad usage.\n";
+    "failed, or 128+N when it died of signal N; 2 for bad usage. With several nodes every node\n"
+    "exits with the job's code: that of the first failure on any node, 1 when a node was lost.\n";
 
 std::string_view group_title(OptionGroup group) {
   switch (group) {
