@@ -46,6 +46,7 @@ rendezvous::NodeInfo NodeSession::self_info() const {
   self.hostname = config_.hostname;
   self.addr = settings_.local_addr;
   self.nproc = config_.nproc_per_node;
+  self.nnodes = settings_.nnodes_text();
   self.node_rank = settings_.dynamic ? -1 : settings_.node_rank;
   return self;
 }
@@ -182,7 +183,6 @@ void NodeSession::begin(rendezvous::NodeInfo self, std::shared_ptr<rendezvous::A
 
 void NodeSession::on_round_started(const rendezvous::RoundPlan& plan,
                                    const rendezvous::PlanMember& me) {
-  DLAUNCH_CHECK(!hooks_.workers_running());
   config_.node_rank = me.node_rank;
   config_.nnodes = static_cast<int>(plan.members.size());
   config_.first_global_rank = me.first_rank;
@@ -201,6 +201,19 @@ void NodeSession::on_round_started(const rendezvous::RoundPlan& plan,
   log().info("round {}: node {} of {}, ranks {}-{} of {}, store {}:{}", plan.round, me.node_rank,
              plan.members.size(), me.first_rank, me.first_rank + me.nproc - 1, plan.world_size,
              plan.master_addr, plan.master_port);
+  if (signal_) {
+    // Told to stop after this node's last report: this round ends before it starts.
+    report_signal(*signal_);
+    AttemptResult nothing;
+    nothing.attempt = plan.round;
+    nothing.stop_signal = signal_;
+    return attempt_done(nothing);
+  }
+  if (hooks_.workers_running()) {
+    // Only when the host gave up waiting for this node's last report: start once they are gone.
+    deferred_round_ = plan.round;
+    return hooks_.stop_workers();
+  }
   hooks_.start_workers(plan.round);
 }
 
@@ -229,6 +242,11 @@ void NodeSession::local_failure(const WorkerRecord& root_cause) {
 
 void NodeSession::attempt_done(const AttemptResult& result) {
   if (final_code_) return maybe_finish();
+  if (deferred_round_) {
+    const int round = *deferred_round_;
+    deferred_round_.reset();
+    return hooks_.start_workers(round);
+  }
   rendezvous::RoundResult round;
   round.succeeded = result.succeeded();
   round.failed = result.root_cause.has_value() || !result.other_failures.empty();
@@ -251,16 +269,7 @@ void NodeSession::signalled(int sig) {
   }
   signal_ = sig;
   if (!member_) return fail("received " + what + " before the rendezvous", 128 + sig);
-  if (member_->in_round()) {
-    StopReason reason;
-    reason.kind = StopReason::Kind::kSignal;
-    reason.node_rank = config_.node_rank;
-    reason.hostname = config_.hostname;
-    reason.addr = member_->self().addr;
-    reason.code = 128 + sig;
-    reason.what = what;
-    return member_->report_stop(reason);
-  }
+  if (member_->in_round()) return report_signal(sig);
   if (host_) return host_->abort("the rendezvous host received " + what, 128 + sig);
   member_->leave([weak = weak_from_this(), sig, what] {
     auto self = weak.lock();
@@ -269,6 +278,17 @@ void NodeSession::signalled(int sig) {
     self->final_why_ = "received " + what;
     self->maybe_finish();
   });
+}
+
+void NodeSession::report_signal(int sig) {
+  StopReason reason;
+  reason.kind = StopReason::Kind::kSignal;
+  reason.node_rank = config_.node_rank;
+  reason.hostname = config_.hostname;
+  reason.addr = member_->self().addr;
+  reason.code = 128 + sig;
+  reason.what = signal_name(sig);
+  member_->report_stop(reason);
 }
 
 void NodeSession::on_finished(int code, const std::string& why) {

@@ -61,6 +61,7 @@ class NodeSession : public std::enable_shared_from_this<NodeSession> {
   void on_round_ended(const rendezvous::RendezvousHost::RoundEnd& end);
   void maybe_finish();
   void fail(const std::string& error, int code);
+  void report_signal(int sig);
   rendezvous::NodeInfo self_info() const;
 
   boost::asio::io_context& io_;
@@ -82,6 +83,7 @@ class NodeSession : public std::enable_shared_from_this<NodeSession> {
   std::string final_why_;
   bool host_closed_ = false;
   bool finished_ = false;
+  std::optional<int> deferred_round_;  // a plan that came while the last workers were stopping
 };
 
 }  // namespace dlaunch::agent

@@ -117,6 +117,10 @@ void RendezvousHost::on_join(NodeInfo info) {
                               settings_.run_id, info.run_id));
   }
   if (agents_.count(info.id)) return;  // a repeated join
+  if (info.nnodes != settings_.nnodes_text()) {
+    return refuse("this job runs --nnodes " + settings_.nnodes_text() + ", this node says " +
+                  info.nnodes);
+  }
   if (!settings_.dynamic) {
     if (info.node_rank < 0 || info.node_rank >= settings_.max_nodes) {
       return refuse(fmt::format("node rank {} is out of range for --nnodes {}", info.node_rank,

@@ -80,7 +80,8 @@ std::string StopReason::describe() const {
 nlohmann::json to_json(const NodeInfo& info) {
   return {{"t", "join"},           {"id", info.id},       {"run", info.run_id},
           {"host", info.hostname}, {"addr", info.addr},   {"ip", info.peer_ip},
-          {"socks", info.sockets}, {"nproc", info.nproc}, {"node_rank", info.node_rank}};
+          {"socks", info.sockets}, {"nproc", info.nproc}, {"node_rank", info.node_rank},
+          {"nnodes", info.nnodes}};
 }
 
 NodeInfo node_info_from_json(const nlohmann::json& j) {
@@ -93,6 +94,7 @@ NodeInfo node_info_from_json(const nlohmann::json& j) {
   info.sockets = j.at("socks").get<std::vector<std::string>>();
   info.nproc = j.at("nproc").get<int>();
   info.node_rank = j.at("node_rank").get<int>();
+  info.nnodes = j.at("nnodes").get<std::string>();
   return info;
 }
 

@@ -54,7 +54,8 @@ struct NodeInfo {
   std::vector<std::string> sockets;  // "ip:port" of its connections, to notice them close
   int nproc = 1;
   int node_rank = -1;            // static: the rank it was given
-  std::string describe() const;  // "node host-a (10.0.0.3)"
+  std::string nnodes;            // its --nnodes ("2", "2:4"): every node must say the same
+  std::string describe() const;  // "node 2 (host-a, 10.0.0.3)"
 };
 
 struct Welcome {

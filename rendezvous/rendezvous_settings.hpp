@@ -43,6 +43,11 @@ struct RendezvousSettings {
   Duration exit_barrier_timeout{300'000};  // finished nodes wait this long for the others
 
   bool elastic() const { return min_nodes < max_nodes; }
+  // "3" or "2:4", as --nnodes says it.
+  std::string nnodes_text() const {
+    return elastic() ? std::to_string(min_nodes) + ":" + std::to_string(max_nodes)
+                     : std::to_string(max_nodes);
+  }
 };
 
 // Applies --rdzv_conf keys. Throws std::invalid_argument with one line naming the key

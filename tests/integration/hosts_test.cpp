@@ -102,7 +102,7 @@ TEST_CASE("hosts: torch gloo all_reduce across 3 hosts x 2 workers") {
     job.start(i,
               {"--nnodes", "3", "--node_rank", std::to_string(i - 1), "--master_addr",
                job.hosts.address(1), "--master_port", std::to_string(kPort), "--nproc_per_node",
-               "2", "--rdzv_conf", kFastConf, "--use_env"},
+               "2", "--rdzv_conf", "join_timeout=60,heartbeat_timeout=3", "--use_env"},
               {source_path("tests/integration/workers/allreduce.py").string()},
               {{"PYTHON_EXEC", "/usr/bin/python3"}});
   }

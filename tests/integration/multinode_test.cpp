@@ -22,6 +22,8 @@ std::string dlaunch_bin() {
 
 // Fast timeouts for tests: a lost node is noticed within about a second.
 const std::string kFastConf = "join_timeout=20,keep_alive_interval=0.2,heartbeat_timeout=1";
+// Torch workers load 2 cores for seconds: no need to detect loss quickly there.
+const std::string kTorchConf = "join_timeout=60,heartbeat_timeout=3";
 
 std::vector<std::string> static_node(const TempDir& dir, int nnodes, int node_rank, int nproc,
                                      std::uint16_t port, const std::string& script,
@@ -251,7 +253,7 @@ TEST_CASE("multinode: torch 1.13 gloo all_reduce across 2 agents x 2 workers") {
                                     "--nproc_per_node",
                                     "2",
                                     "--rdzv_conf",
-                                    kFastConf,
+                                    kTorchConf,
                                     "--log_dir",
                                     (dir / ("logs" + std::to_string(node_rank))).string(),
                                     "--use_env",
@@ -308,4 +310,18 @@ TEST_CASE("multinode: exit_barrier_timeout bounds how long finished nodes wait f
   CHECK(node0.err().find("node 1 (127.0.0.1) still running 0.5 s after node 0") !=
         std::string::npos);
   CHECK(pids_with_env("DLAUNCH_TEST_MARK", mark).empty());
+}
+
+TEST_CASE("multinode: a node started with another --nnodes is refused with one clear line") {
+  TempDir dir;
+  LaunchedNode node0(static_node(dir, 2, 0, 1, 0, "true", {}, "join_timeout=2"), {}, dir.path(),
+                     "n0");
+  const auto port = node0.served_port();
+  REQUIRE(port != 0);
+  LaunchedNode node1(static_node(dir, 3, 1, 1, port, "true"), {}, dir.path(), "n1");
+  CHECK(node1.wait(10s) == 1);
+  INFO(node1.err());
+  CHECK(node1.err().find("refused this node: this job runs --nnodes 2, this node says 3") !=
+        std::string::npos);
+  CHECK(node0.wait(10s) == 1);
 }

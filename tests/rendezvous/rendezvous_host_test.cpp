@@ -59,6 +59,7 @@ class Cluster {
     info.hostname = id;
     info.addr = addr;
     info.nproc = nproc;
+    info.nnodes = settings_.nnodes_text();
     info.node_rank = node_rank;
     info.sockets = {id + ":1"};
     Node* n = &node;
