@@ -269,13 +269,16 @@ void NodeSession::signalled(int sig) {
   }
   signal_ = sig;
   if (!member_) return fail("received " + what + " before the rendezvous", 128 + sig);
+  if (member_->finished()) return;  // the end is decided; the workers already got the signal
   if (member_->in_round()) return report_signal(sig);
   if (host_) return host_->abort("the rendezvous host received " + what, 128 + sig);
   member_->leave([weak = weak_from_this(), sig, what] {
     auto self = weak.lock();
     if (!self) return;
-    self->final_code_ = 128 + sig;
-    self->final_why_ = "received " + what;
+    if (!self->final_code_) {
+      self->final_code_ = 128 + sig;
+      self->final_why_ = "received " + what;
+    }
     self->maybe_finish();
   });
 }

@@ -325,3 +325,19 @@ TEST_CASE("multinode: a node started with another --nnodes is refused with one c
         std::string::npos);
   CHECK(node0.wait(10s) == 1);
 }
+
+TEST_CASE("multinode: SIGTERM while waiting for the rendezvous leaves it at once") {
+  TempDir dir;
+  LaunchedNode node0(static_node(dir, 3, 0, 1, 0, "true"), {}, dir.path(), "n0");
+  const auto port = node0.served_port();
+  REQUIRE(port != 0);
+  LaunchedNode node1(static_node(dir, 3, 1, 1, port, "true"), {}, dir.path(), "n1");
+  REQUIRE(node0.logged("(2 agents here)"));
+  node1.signal(SIGTERM);
+  CHECK(node1.wait(5s) == 143);
+  CHECK(node0.logged(") left: "));  // its goodbye, or its connection closing first
+  node0.signal(SIGTERM);
+  CHECK(node0.wait(5s) == 143);
+  INFO(node0.err());
+  CHECK(node0.err().find("the rendezvous host received SIGTERM") != std::string::npos);
+}
