@@ -224,8 +224,11 @@ void WorkerGroup::maybe_complete() {
   }
   result_.end_time = std::chrono::system_clock::now();
   auto done = std::move(done_);
-  // Complete from a fresh handler so no worker callback is on the stack.
-  boost::asio::post(io_, [done = std::move(done), result = std::move(result_)]() mutable {
+  // Complete from a fresh handler so no worker callback is on the stack. The workers' callbacks
+  // hold this group; dropping the workers (all done, nothing pending) breaks that cycle.
+  boost::asio::post(io_, [self = shared_from_this(), done = std::move(done),
+                          result = std::move(result_)]() mutable {
+    self->workers_.clear();
     done(std::move(result));
   });
 }
