@@ -12,9 +12,7 @@ using namespace dlaunch::testing;
 
 namespace {
 
-std::string dlaunch_bin() {
-  return build_path("launcher/dlaunch").string();
-}
+std::string dlaunch_bin() { return build_path("launcher/dlaunch").string(); }
 std::string worker(const std::string& name) {
   return source_path("tests/integration/workers/" + name).string();
 }
@@ -78,15 +76,12 @@ TEST_CASE("dlaunch: the environment of each worker, for 1 and 4 workers") {
   for (int nproc : {1, 4}) {
     TempDir dir;
     const auto result =
-        run({dlaunch_bin(), "--standalone", "--nproc_per_node", std::to_string(nproc), "--log_dir",
-             (dir / "logs").string(), worker("env_dump.py"), "--flag", "value"},
-            {{"OUT", dir.path().string()},
-             {"PYTHON_EXEC", "/usr/bin/python3"},
-             {"OMP_NUM_THREADS", ""},
-             {"RANK", "9"},
-             {"WORLD_SIZE", "99"}});
+        run({dlaunch_bin(), "--standalone", "--nproc_per_node", std::to_string(nproc),
+             "--log_dir", (dir / "logs").string(), worker("env_dump.py"), "--flag", "value"},
+            {{"OUT", dir.path().string()}, {"PYTHON_EXEC", "/usr/bin/python3"},
+             {"OMP_NUM_THREADS", ""}, {"RANK", "9"}, {"WORLD_SIZE", "99"}});
     INFO(result.err);
-    REQUIRE(result.exit_code == 0);
+  REQUIRE(result.exit_code == 0);
     for (int rank = 0; rank < nproc; ++rank) {
       const auto env = parse_env_file(dir / ("env_" + std::to_string(rank)));
       CHECK(env.at("RANK") == std::to_string(rank));
@@ -118,24 +113,17 @@ TEST_CASE("dlaunch: the environment of each worker, for 1 and 4 workers") {
   }
 }
 
-TEST_CASE(
-    "dlaunch: Azure ML's per-node command line gives torch.distributed.launch's environment") {
+TEST_CASE("dlaunch: Azure ML's per-node command line gives torch.distributed.launch's environment") {
   TempDir dir;
-  const auto result =
-      run({dlaunch_bin(), "--nproc_per_node", "2", "--nnodes", "1", "--node_rank", "0",
-           "--master_addr", "127.0.0.1", "--master_port", "6105", "--use_env", "--rdzv_id", "job-x",
-           "--log_dir", (dir / "logs").string(), worker("env_dump.py"), "--epochs", "3"},
-          {{"OUT", dir.path().string()},
-           {"PYTHON_EXEC", "/usr/bin/python3"},
-           // What Azure ML leaves in a single-node PyTorch job's environment: node-level values.
-           {"AZUREML_RUN_ID", "run_1"},
-           {"AZUREML_NODE_COUNT", "1"},
-           {"NODE_RANK", "0"},
-           {"RANK", "0"},
-           {"WORLD_SIZE", "1"},
-           {"LOCAL_RANK", "0"},
-           {"MASTER_ADDR", "10.9.9.9"},
-           {"MASTER_PORT", "6105"}});
+  const auto result = run(
+      {dlaunch_bin(), "--nproc_per_node", "2", "--nnodes", "1", "--node_rank", "0", "--master_addr",
+       "127.0.0.1", "--master_port", "6105", "--use_env", "--rdzv_id", "job-x", "--log_dir", (dir / "logs").string(),
+       worker("env_dump.py"), "--epochs", "3"},
+      {{"OUT", dir.path().string()}, {"PYTHON_EXEC", "/usr/bin/python3"},
+       // What Azure ML leaves in a single-node PyTorch job's environment: node-level values.
+       {"AZUREML_RUN_ID", "run_1"}, {"AZUREML_NODE_COUNT", "1"}, {"NODE_RANK", "0"},
+       {"RANK", "0"}, {"WORLD_SIZE", "1"}, {"LOCAL_RANK", "0"}, {"MASTER_ADDR", "10.9.9.9"},
+       {"MASTER_PORT", "6105"}});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   for (int rank = 0; rank < 2; ++rank) {
@@ -158,20 +146,18 @@ TEST_CASE("dlaunch: a busy MASTER_PORT is one clear error naming it, nothing sta
   const auto probe = run({dlaunch_bin(), "--standalone", "--no_python", "--log_dir",
                           (dir / "logs0").string(), "/bin/sh", "-c", "echo $MASTER_PORT"});
   REQUIRE(probe.exit_code == 0);
-  Subprocess holder(
-      {"/usr/bin/python3", "-c",
-       "import socket,sys,time\n"
-       "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-       "s.bind(('0.0.0.0', 0)); s.listen(); open(sys.argv[1],'w').write(str(s.getsockname()[1]))\n"
-       "time.sleep(60)",
-       (dir / "port").string()},
-      {}, dir / "holder.out", dir / "holder.err");
+  Subprocess holder({"/usr/bin/python3", "-c",
+                     "import socket,sys,time\n"
+                     "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                     "s.bind(('0.0.0.0', 0)); s.listen(); open(sys.argv[1],'w').write(str(s.getsockname()[1]))\n"
+                     "time.sleep(60)",
+                     (dir / "port").string()},
+                    {}, dir / "holder.out", dir / "holder.err");
   REQUIRE(eventually([&] { return !read_file(dir / "port").empty(); }, std::chrono::seconds(10)));
   const std::string port = read_file(dir / "port");
-  const auto result =
-      run({dlaunch_bin(), "--nproc_per_node", "2", "--master_port", port, "--use_env", "--log_dir",
-           (dir / "logs").string(), worker("env_dump.py")},
-          {{"OUT", dir.path().string()}});
+  const auto result = run({dlaunch_bin(), "--nproc_per_node", "2", "--master_port", port, "--use_env",
+                           "--log_dir", (dir / "logs").string(), worker("env_dump.py")},
+                          {{"OUT", dir.path().string()}});
   CHECK(result.exit_code == 1);
   CHECK(result.err.find("dlaunch: error: ") != std::string::npos);
   CHECK(result.err.find(":" + port) != std::string::npos);
@@ -181,10 +167,9 @@ TEST_CASE("dlaunch: a busy MASTER_PORT is one clear error naming it, nothing sta
 
 TEST_CASE("dlaunch: legacy launch (no --use_env) passes --local_rank=N before the script's args") {
   TempDir dir;
-  const auto result =
-      run({dlaunch_bin(), "--nproc_per_node", "2", "--master_port", "29511", "--log_dir",
-           (dir / "logs").string(), worker("legacy_args.py"), "--tag", "t1"},
-          {{"PYTHON_EXEC", "/usr/bin/python3"}});
+  const auto result = run({dlaunch_bin(), "--nproc_per_node", "2", "--master_port", "29511", "--log_dir",
+                           (dir / "logs").string(), worker("legacy_args.py"), "--tag", "t1"},
+                          {{"PYTHON_EXEC", "/usr/bin/python3"}});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(result.out.find("[0]: local_rank 0 tag t1") != std::string::npos);
@@ -194,10 +179,11 @@ TEST_CASE("dlaunch: legacy launch (no --use_env) passes --local_rank=N before th
 TEST_CASE("dlaunch: one rank exits 7, dlaunch exits 7 promptly and every other worker is gone") {
   TempDir dir;
   const std::string mark = "fail-fast-" + std::to_string(::getpid());
-  const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "4", "--no_python",
-                           "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
-                           "if [ $RANK = 3 ]; then sleep 0.3; exit 7; fi; exec sleep 60"},
-                          {{"DLAUNCH_TEST_MARK", mark}}, {}, std::chrono::seconds(30));
+  const auto result =
+      run({dlaunch_bin(), "--standalone", "--nproc_per_node", "4", "--no_python", "--log_dir",
+           (dir / "logs").string(), "/bin/sh", "-c",
+           "if [ $RANK = 3 ]; then sleep 0.3; exit 7; fi; exec sleep 60"},
+          {{"DLAUNCH_TEST_MARK", mark}}, {}, std::chrono::seconds(30));
   CHECK(result.exit_code == 7);
   CHECK(result.seconds < 5);
   CHECK(result.err.find("Root cause") != std::string::npos);
@@ -208,10 +194,10 @@ TEST_CASE("dlaunch: one rank exits 7, dlaunch exits 7 promptly and every other w
 TEST_CASE("dlaunch: kill -9 of dlaunch leaves no worker and no grandchild behind") {
   TempDir dir;
   const std::string mark = "kill9-" + std::to_string(::getpid());
-  Subprocess launcher(
-      {dlaunch_bin(), "--standalone", "--nproc_per_node", "3", "--no_python", "--log_dir",
-       (dir / "logs").string(), "/bin/sh", "-c", "sleep 300 & sleep 300 & echo started; wait"},
-      {{"DLAUNCH_TEST_MARK", mark}}, dir / "out", dir / "err");
+  Subprocess launcher({dlaunch_bin(), "--standalone", "--nproc_per_node", "3", "--no_python",
+                       "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
+                       "sleep 300 & sleep 300 & echo started; wait"},
+                      {{"DLAUNCH_TEST_MARK", mark}}, dir / "out", dir / "err");
   // 3 shells and 6 sleeping grandchildren.
   REQUIRE(eventually([&] { return pids_with_env("DLAUNCH_TEST_MARK", mark).size() >= 9; },
                      std::chrono::seconds(10)));
@@ -225,20 +211,16 @@ TEST_CASE("dlaunch: SIGTERM and SIGINT are forwarded to the workers, then a clea
   for (int sig : {SIGTERM, SIGINT}) {
     TempDir dir;
     const std::string mark = "forward-" + std::to_string(::getpid()) + "-" + std::to_string(sig);
-    Subprocess launcher({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--no_python",
-                         "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
-                         "trap 'echo got $0 > \"$OUT/got_$RANK\"; exit 0' TERM INT; echo ready > "
-                         "\"$OUT/ready_$RANK\"; "
-                         "while true; do sleep 0.05; done",
-                         sig == SIGTERM ? "TERM" : "INT"},
-                        {{"DLAUNCH_TEST_MARK", mark}, {"OUT", dir.path().string()}}, dir / "out",
-                        dir / "err");
-    REQUIRE(eventually(
-        [&] {
-          return std::filesystem::exists(dir / "ready_0") &&
-                 std::filesystem::exists(dir / "ready_1");
-        },
-        std::chrono::seconds(10)));
+    Subprocess launcher(
+        {dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--no_python", "--log_dir",
+         (dir / "logs").string(), "/bin/sh", "-c",
+         "trap 'echo got $0 > \"$OUT/got_$RANK\"; exit 0' TERM INT; echo ready > \"$OUT/ready_$RANK\"; "
+         "while true; do sleep 0.05; done",
+         sig == SIGTERM ? "TERM" : "INT"},
+        {{"DLAUNCH_TEST_MARK", mark}, {"OUT", dir.path().string()}}, dir / "out", dir / "err");
+    REQUIRE(eventually([&] {
+      return std::filesystem::exists(dir / "ready_0") && std::filesystem::exists(dir / "ready_1");
+    }, std::chrono::seconds(10)));
     launcher.signal(sig);
     const auto code = launcher.wait_for(std::chrono::seconds(10));
     REQUIRE(code.has_value());
@@ -251,9 +233,9 @@ TEST_CASE("dlaunch: SIGTERM and SIGINT are forwarded to the workers, then a clea
 
 TEST_CASE("dlaunch: restarts, attempt 0 fails and attempt 1 succeeds") {
   TempDir dir;
-  const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--max_restarts",
-                           "1", "--no_python", "--log_dir", (dir / "logs").string(), "/bin/sh",
-                           "-c", "[ $TORCHELASTIC_RESTART_COUNT = 1 ] || [ $RANK = 0 ] || exit 4"});
+  const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--max_restarts", "1",
+                           "--no_python", "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
+                           "[ $TORCHELASTIC_RESTART_COUNT = 1 ] || [ $RANK = 0 ] || exit 4"});
   CHECK(result.exit_code == 0);
   const auto summary = read_file(dir / "logs/dlaunch_summary.json");
   CHECK(summary.find("\"restarts\": 1") != std::string::npos);
@@ -264,10 +246,10 @@ TEST_CASE("dlaunch: runs in a network namespace host, workers meet on its addres
   NetnsHosts hosts(2);
   TempDir dir;
   // A job on host 2 whose store is served on host 2's own address (not loopback).
-  const auto result = run(hosts.on_host(
-      2, {dlaunch_bin(), "--nproc_per_node", "2", "--master_addr", hosts.address(2),
-          "--master_port", "29555", "--no_python", "--log_dir", (dir / "logs").string(), "/bin/sh",
-          "-c", "echo $MASTER_ADDR:$MASTER_PORT"}));
+  const auto result = run(hosts.on_host(2, {dlaunch_bin(), "--nproc_per_node", "2", "--master_addr",
+                                            hosts.address(2), "--master_port", "29555", "--no_python",
+                                            "--log_dir", (dir / "logs").string(), "/bin/sh", "-c",
+                                            "echo $MASTER_ADDR:$MASTER_PORT"}));
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("[1]: " + hosts.address(2) + ":29555") != std::string::npos);

@@ -8,9 +8,7 @@ using namespace dlaunch::testing;
 
 namespace {
 
-std::string dlaunch_bin() {
-  return build_path("launcher/dlaunch").string();
-}
+std::string dlaunch_bin() { return build_path("launcher/dlaunch").string(); }
 std::string worker(const std::string& name) {
   return source_path("tests/integration/workers/" + name).string();
 }
@@ -74,10 +72,9 @@ TEST_CASE("torch: rank 0 exiting early does not take the store from the others")
 
 TEST_CASE("torch: after a failure the restarted attempt meets on a clean store") {
   TempDir dir;
-  const auto result =
-      run({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--max_restarts", "1",
-           "--log_dir", (dir / "logs").string(), worker("fail_then_succeed.py")},
-          kTorchEnv, {}, std::chrono::seconds(120));
+  const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--max_restarts",
+                           "1", "--log_dir", (dir / "logs").string(), worker("fail_then_succeed.py")},
+                          kTorchEnv, {}, std::chrono::seconds(120));
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("attempt 1 rank 0 sum 2.0") != std::string::npos);
