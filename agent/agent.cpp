@@ -20,7 +20,10 @@ std::string entrypoint_name(const AgentConfig& config) {
 }  // namespace
 
 Agent::Agent(boost::asio::io_context& io, AgentConfig config, Console console)
-    : io_(io), config_(std::move(config)), console_(std::move(console)), signals_(io, SIGTERM, SIGINT, SIGHUP) {
+    : io_(io),
+      config_(std::move(config)),
+      console_(std::move(console)),
+      signals_(io, SIGTERM, SIGINT, SIGHUP) {
   signals_.add(SIGQUIT);
   // A console that went away must not kill the agent; workers get SIG_DFL back at exec.
   ::signal(SIGPIPE, SIG_IGN);
@@ -51,6 +54,20 @@ bool Agent::serve_store() {
 
 int Agent::run() {
   report_.start_time = std::chrono::system_clock::now();
+  if (config_.rendezvous) {
+    guard_.emplace();
+    wait_for_signal();
+    session_ = std::make_shared<NodeSession>(
+        io_, config_, report_,
+        NodeSession::Hooks{[this](int attempt) { start_attempt(attempt); },
+                           [this] {
+                             if (group_) group_->stop_for_remote_failure();
+                           },
+                           [this] { return group_ != nullptr; }, [this] { finish(); }});
+    session_->start();
+    io_.run();
+    return report_.exit_code();
+  }
   if (config_.agent_store && config_.node_rank == 0 && !serve_store()) return 1;
   log().info("run {}: node {}/{}, {} workers (ranks {}-{} of {}), store {}:{}{}, logs in {}",
              config_.run_id, config_.node_rank, config_.nnodes, config_.nproc_per_node,
@@ -72,6 +89,10 @@ void Agent::wait_for_signal() {
   });
 }
 
+void Agent::request_stop(int sig) {
+  on_signal(sig);
+}
+
 void Agent::on_signal(int sig) {
   if (finished_) return;
   if (!report_.signal_received) {
@@ -82,6 +103,7 @@ void Agent::on_signal(int sig) {
     log().warn("received {} again: killing the workers", signal_name(sig));
   }
   if (group_) group_->stop(sig);
+  if (session_) session_->signalled(sig);
 }
 
 void Agent::start_attempt(int attempt) {
@@ -90,7 +112,10 @@ void Agent::start_attempt(int attempt) {
   // previous attempt must not be there for them to read.
   if (store_) store_->begin_worker_epoch();
   group_ = std::make_shared<WorkerGroup>(io_, config_, attempt, console_, &*guard_);
-  group_->start([this](AttemptResult result) { on_attempt_done(std::move(result)); });
+  group_->start([this](AttemptResult result) { on_attempt_done(std::move(result)); },
+                [this](const WorkerRecord& root_cause) {
+                  if (session_) session_->local_failure(root_cause);
+                });
 }
 
 void Agent::on_attempt_done(AttemptResult result) {
@@ -104,10 +129,11 @@ void Agent::on_attempt_done(AttemptResult result) {
   }
   report_.attempts.push_back(std::move(result));
   group_.reset();
+  if (session_) return session_->attempt_done(report_.attempts.back());
 
   if (failed && !report_.signal_received && attempt < config_.max_restarts) {
-    log().warn("attempt {} failed ({}); restarting the worker group ({}/{} restarts used)",
-               attempt, why, attempt + 1, config_.max_restarts);
+    log().warn("attempt {} failed ({}); restarting the worker group ({}/{} restarts used)", attempt,
+               why, attempt + 1, config_.max_restarts);
     start_attempt(attempt + 1);
     return;
   }
@@ -120,6 +146,7 @@ void Agent::finish() {
   if (guard_) guard_->dismiss();  // let it exit while the summary is written
   signals_.cancel();
   if (store_) store_->close();
+  if (session_) session_->close();
   write_summary_json(report_);
   const std::string summary = format_summary(report_);
   if (!report_.succeeded()) {

@@ -1,9 +1,12 @@
 #pragma once
 // Agent: runs one node's share of a job to the end. On node 0 it serves the workers' c10d
 // store on MASTER_PORT for the whole job, with a clean key space for every attempt. It
-// starts the worker group, restarts it after a failure while the restart budget lasts, forwards TERM/INT/HUP/QUIT to the
-// workers, and at the end prints the summary, writes dlaunch_summary.json and returns the
-// exit code. One io_context, one thread; everything here runs on it.
+// starts the worker group, restarts it after a failure while the restart budget lasts,
+// forwards TERM/INT/HUP/QUIT to the workers, and at the end prints the summary, writes
+// dlaunch_summary.json and returns the exit code. With several nodes (config.rendezvous) a
+// NodeSession decides instead: rounds, ranks, restarts and the exit code come from the
+// rendezvous, and a failure here or on any node stops every node's workers.
+// One io_context, one thread; everything here runs on it.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,6 +17,7 @@
 #include "agent/agent_config.hpp"
 #include "agent/console.hpp"
 #include "agent/job_report.hpp"
+#include "agent/node_session.hpp"
 #include "agent/orphan_guard.hpp"
 #include "agent/worker_group.hpp"
 #include "rendezvous/store_server.hpp"
@@ -27,10 +31,11 @@ class Agent {
 
   // Runs the io_context until the job is over. Returns dlaunch's exit code.
   int run();
+  // Stops the job as a TERM/INT/HUP/QUIT to dlaunch does: `sig` is forwarded to the workers,
+  // then the stop sequence (on several nodes, every node stops); a second call kills at once.
+  // For callers on the agent's thread (e.g. the ssh fan-out when its connection closes).
+  void request_stop(int sig);
   const JobReport& report() const { return report_; }
-  // Stops the job as if signal `sig` had arrived (a second call escalates to SIGKILL), for
-  // stop causes that are not signals: the control channel of an ssh fan-out. Agent thread only.
-  void request_stop(int sig) { on_signal(sig); }
 
  private:
   void start_attempt(int attempt);
@@ -48,6 +53,7 @@ class Agent {
   boost::asio::signal_set signals_;
   std::unique_ptr<rendezvous::StoreServer> store_;  // on the node that serves MASTER_PORT
   std::shared_ptr<WorkerGroup> group_;
+  std::shared_ptr<NodeSession> session_;  // several nodes
   JobReport report_;
   bool finished_ = false;
 };

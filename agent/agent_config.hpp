@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "rendezvous/rendezvous_settings.hpp"
+
 namespace dlaunch::agent {
 
 using Environment = std::map<std::string, std::string>;
@@ -24,12 +26,12 @@ struct AgentConfig {
   // Identity of the job and of this node.
   std::string run_id;
   std::string role = "default";
-  std::string hostname;            // shown in the summary
-  int node_rank = 0;               // GROUP_RANK / NODE_RANK
-  int nnodes = 1;                  // GROUP_WORLD_SIZE
-  int nproc_per_node = 1;          // LOCAL_WORLD_SIZE
-  int first_global_rank = 0;       // RANK of local rank 0 (prefix sum over nodes)
-  int world_size = 1;              // WORLD_SIZE
+  std::string hostname;       // shown in the summary
+  int node_rank = 0;          // GROUP_RANK / NODE_RANK
+  int nnodes = 1;             // GROUP_WORLD_SIZE
+  int nproc_per_node = 1;     // LOCAL_WORLD_SIZE
+  int first_global_rank = 0;  // RANK of local rank 0 (prefix sum over nodes)
+  int world_size = 1;         // WORLD_SIZE
 
   // The store the workers meet at.
   std::string master_addr = "127.0.0.1";
@@ -37,13 +39,16 @@ struct AgentConfig {
   // Workers use a store served by the node-0 agent (TORCHELASTIC_USE_AGENT_STORE=True);
   // otherwise global rank 0 serves it, as plain torch.distributed.launch does.
   bool agent_store = false;
-  bool standalone = false;         // the store binds port 0 on loopback
+  bool standalone = false;  // the store binds port 0 on loopback
+  // Several nodes (or the c10d backend): how this node meets the others. The rendezvous then
+  // sets node_rank, nnodes, first_global_rank, world_size and the master port of each round.
+  std::optional<rendezvous::RendezvousSettings> rendezvous;
 
   // The worker program: argv without the legacy --local_rank=N (added when !use_env).
   std::vector<std::string> command;
   std::size_t command_user_args_offset = 0;  // index in `command` where the user's args begin
   bool use_env = true;
-  Environment base_env;            // the agent's environment, inherited by workers
+  Environment base_env;  // the agent's environment, inherited by workers
   std::vector<std::pair<std::string, std::string>> extra_env;  // --env K=V
 
   // Supervision.
@@ -52,8 +57,8 @@ struct AgentConfig {
 
   // Logs. Per local rank: which streams are redirected (file only) and which tee'd.
   std::filesystem::path log_dir = "logs";
-  std::vector<int> redirects;      // size nproc_per_node; kStdout|kStderr bits
-  std::vector<int> tee;            // size nproc_per_node
+  std::vector<int> redirects;                        // size nproc_per_node; kStdout|kStderr bits
+  std::vector<int> tee;                              // size nproc_per_node
   std::optional<std::set<int>> console_local_ranks;  // --local_ranks_filter
 
   int global_rank(int local_rank) const { return first_global_rank + local_rank; }

@@ -23,30 +23,51 @@ std::string indent(const std::string& text, const std::string& pad) {
   return out;
 }
 
+std::string host_of(const JobReport& report, const WorkerRecord& worker) {
+  return worker.host.empty() ? report.hostname : worker.host;
+}
+
+int node_of(const JobReport& report, const WorkerRecord& worker) {
+  return worker.node_rank >= 0 ? worker.node_rank : report.node_rank;
+}
+
+// The error file's content: read here for this node's workers, sent along for others'.
+std::optional<ErrorFileContent> error_of(const WorkerRecord& worker) {
+  if (worker.remote_error)
+    return ErrorFileContent{*worker.remote_error, worker.remote_traceback, ""};
+  if (!worker.host.empty()) return std::nullopt;
+  return read_error_file(worker.error_file);
+}
+
 std::string describe_worker(const JobReport& report, const WorkerRecord& worker) {
   std::ostringstream out;
   out << "  time       : " << iso_time(worker.end_time) << "\n"
-      << "  host       : " << report.hostname << " (node " << report.node_rank << ")\n"
+      << "  host       : " << host_of(report, worker) << ", node " << node_of(report, worker)
+      << "\n"
       << "  rank       : " << worker.rank << " (local_rank: " << worker.local_rank << ")\n"
       << "  pid        : " << worker.pid << "\n"
       << "  exit       : " << (worker.status ? worker.status->describe() : "unknown") << "\n";
   if (!worker.spawn_error.empty()) out << "  error      : " << worker.spawn_error << "\n";
   out << "  log        : " << worker.log_path << "\n";
-  if (auto error = read_error_file(worker.error_file)) {
+  if (auto error = error_of(worker)) {
     out << "  error_file : " << worker.error_file << "\n"
         << "  error      : " << error->message << "\n";
     if (!error->traceback.empty()) out << "  traceback  :\n" << indent(error->traceback, "    ");
   }
-  const std::string tail = tail_of_file(worker.log_path, kTailLines);
+  const std::string tail =
+      worker.remote_log_tail ? *worker.remote_log_tail : tail_of_file(worker.log_path, kTailLines);
   if (!tail.empty()) out << "  last lines of its log:\n" << indent(tail, "    | ");
   return out.str();
 }
 
 nlohmann::json worker_json(const JobReport& report, const WorkerRecord& worker) {
   nlohmann::json j = {
-      {"rank", worker.rank},         {"local_rank", worker.local_rank},
-      {"node_rank", report.node_rank}, {"host", report.hostname},
-      {"pid", worker.pid},           {"log", worker.log_path},
+      {"rank", worker.rank},
+      {"local_rank", worker.local_rank},
+      {"node_rank", node_of(report, worker)},
+      {"host", host_of(report, worker)},
+      {"pid", worker.pid},
+      {"log", worker.log_path},
       {"error_file", worker.error_file},
       {"stopped_by_agent", worker.stopped_by_agent},
   };
@@ -60,14 +81,14 @@ nlohmann::json worker_json(const JobReport& report, const WorkerRecord& worker) 
     } else {
       j["exit_code"] = worker.status->value;
     }
-    j["state"] = worker.status->success()    ? "succeeded"
+    j["state"] = worker.status->success()  ? "succeeded"
                  : worker.stopped_by_agent ? "stopped"
                                            : "failed";
   } else {
     j["state"] = "not_started";
   }
   if (!worker.spawn_error.empty()) j["spawn_error"] = worker.spawn_error;
-  if (auto error = read_error_file(worker.error_file)) {
+  if (auto error = error_of(worker)) {
     j["error"] = {{"message", error->message}, {"traceback", error->traceback}};
   }
   return j;
@@ -88,6 +109,7 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 }
 
 int JobReport::exit_code() const {
+  if (job_exit_code) return *job_exit_code;
   if (succeeded()) return 0;
   if (!attempts.empty()) {
     const AttemptResult& last = attempts.back();
@@ -126,8 +148,7 @@ std::optional<ErrorFileContent> read_error_file(const std::filesystem::path& pat
 
 std::string format_summary(const JobReport& report) {
   std::ostringstream out;
-  const double seconds =
-      std::chrono::duration<double>(report.end_time - report.start_time).count();
+  const double seconds = std::chrono::duration<double>(report.end_time - report.start_time).count();
   const int attempts = static_cast<int>(report.attempts.size());
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.2f s", seconds);
@@ -146,6 +167,10 @@ std::string format_summary(const JobReport& report) {
   if (last && last->root_cause) {
     out << "Root cause (first observed failure):\n"
         << describe_worker(report, last->workers[*last->root_cause]);
+  } else if (last && !last->reason.empty()) {
+    out << "Root cause: " << last->reason << "\n";
+  } else if (!report.failure_reason.empty()) {
+    out << "Root cause: " << report.failure_reason << "\n";
   } else if (report.signal_received) {
     out << "Root cause: dlaunch received " << signal_name(*report.signal_received)
         << " and stopped the workers\n";
@@ -162,15 +187,22 @@ std::string format_summary(const JobReport& report) {
   if (last) {
     std::string stopped;
     for (const auto& worker : last->workers) {
-      if (worker.stopped_by_agent) stopped += (stopped.empty() ? "" : ", ") + std::to_string(worker.rank);
+      if (worker.stopped_by_agent)
+        stopped += (stopped.empty() ? "" : ", ") + std::to_string(worker.rank);
     }
     if (!stopped.empty()) out << "Stopped by dlaunch: ranks " << stopped << "\n";
   }
   for (int i = 0; i + 1 < attempts; ++i) {
     const AttemptResult& attempt = report.attempts[i];
-    if (!attempt.root_cause) continue;
+    if (!attempt.root_cause) {
+      if (!attempt.reason.empty()) {
+        out << "Attempt " << attempt.attempt << ": " << attempt.reason << "; restarted\n";
+      }
+      continue;
+    }
     const WorkerRecord& root = attempt.workers[*attempt.root_cause];
-    out << "Attempt " << attempt.attempt << ": rank " << root.rank << " failed with "
+    out << "Attempt " << attempt.attempt << ": rank " << root.rank << " on "
+        << host_of(report, root) << " failed with "
         << (root.status ? root.status->describe() : "unknown") << "; restarted\n";
   }
   out << kFrame << "\n";
@@ -191,11 +223,18 @@ nlohmann::json summary_json(const JobReport& report) {
     a["root_cause"] = attempt.root_cause ? nlohmann::json(attempt.workers[*attempt.root_cause].rank)
                                          : nlohmann::json(nullptr);
     if (attempt.stop_signal) a["stop_signal"] = signal_name(*attempt.stop_signal);
+    if (!attempt.reason.empty()) a["reason"] = attempt.reason;
     if (attempt.root_cause) {
       root_cause = worker_json(report, attempt.workers[*attempt.root_cause]);
       root_cause["attempt"] = attempt.attempt;
+    } else if (!attempt.reason.empty()) {
+      root_cause = {{"reason", attempt.reason}, {"attempt", attempt.attempt}};
     }
     attempts.push_back(std::move(a));
+  }
+  if (!report.failure_reason.empty() &&
+      (report.attempts.empty() || !report.attempts.back().root_cause)) {
+    root_cause = {{"reason", report.failure_reason}};
   }
   if (report.succeeded()) root_cause = nullptr;
   nlohmann::json j = {
@@ -212,11 +251,24 @@ nlohmann::json summary_json(const JobReport& report) {
       {"restarts", report.attempts.empty() ? 0 : static_cast<int>(report.attempts.size()) - 1},
       {"start_time", iso_time(report.start_time)},
       {"end_time", iso_time(report.end_time)},
-      {"elapsed_seconds", std::chrono::duration<double>(report.end_time - report.start_time).count()},
+      {"elapsed_seconds",
+       std::chrono::duration<double>(report.end_time - report.start_time).count()},
       {"root_cause", root_cause},
       {"attempts", attempts},
   };
   if (report.signal_received) j["signal_received"] = signal_name(*report.signal_received);
+  if (!report.failure_reason.empty()) j["failure_reason"] = report.failure_reason;
+  if (!report.nodes.empty()) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& node : report.nodes) {
+      nodes.push_back({{"node_rank", node.node_rank},
+                       {"host", node.hostname},
+                       {"addr", node.addr},
+                       {"nproc", node.nproc},
+                       {"first_rank", node.first_rank}});
+    }
+    j["nodes"] = nodes;
+  }
   return j;
 }
 

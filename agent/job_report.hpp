@@ -17,7 +17,7 @@ namespace dlaunch::agent {
 
 struct JobReport {
   std::string run_id;
-  std::string entrypoint;   // script, module or binary name
+  std::string entrypoint;  // script, module or binary name
   std::string hostname;
   int node_rank = 0;
   int nnodes = 1;
@@ -29,7 +29,24 @@ struct JobReport {
   std::optional<int> signal_received;  // dlaunch itself was told to stop
   std::chrono::system_clock::time_point start_time{}, end_time{};
 
-  bool succeeded() const { return !attempts.empty() && attempts.back().succeeded(); }
+  // Several nodes: the job's exit code, decided on node 0 and the same on every node; why the
+  // job failed when no worker shown here is the root cause; node 0's list of the last round's
+  // nodes.
+  std::optional<int> job_exit_code;
+  std::string failure_reason;
+  struct Node {
+    int node_rank = 0;
+    std::string hostname;
+    std::string addr;
+    int nproc = 0;
+    int first_rank = 0;
+  };
+  std::vector<Node> nodes;
+
+  bool succeeded() const {
+    if (job_exit_code) return *job_exit_code == 0;
+    return !attempts.empty() && attempts.back().succeeded();
+  }
   // 0; the root cause's exit code or 128+signal; 128+N when dlaunch got signal N first.
   int exit_code() const;
 };

@@ -33,6 +33,14 @@ struct WorkerRecord {
   std::optional<ExitStatus> status;  // empty: never started, or still running
   bool stopped_by_agent = false;     // it was still running when the agent began a stop
   std::string spawn_error;           // why it could not be started
+
+  // In node 0's job-wide summary: where it ran (empty and -1: this node), and for a worker of
+  // another node what that node read from the worker's log and error file.
+  std::string host;
+  int node_rank = -1;
+  std::optional<std::string> remote_log_tail;
+  std::optional<std::string> remote_error;  // the error file's message
+  std::string remote_traceback;
 };
 
 class Worker : public std::enable_shared_from_this<Worker> {

@@ -34,7 +34,11 @@ std::filesystem::path error_file_path(const AgentConfig& config, int attempt, in
 
 WorkerGroup::WorkerGroup(boost::asio::io_context& io, const AgentConfig& config, int attempt,
                          Console& console, OrphanGuard* guard)
-    : io_(io), config_(config), console_(console), guard_(guard), kill_timer_(io),
+    : io_(io),
+      config_(config),
+      console_(console),
+      guard_(guard),
+      kill_timer_(io),
       drain_timer_(io) {
   result_.attempt = attempt;
 }
@@ -62,9 +66,10 @@ Worker::Spec WorkerGroup::make_spec(int local_rank) {
   const bool err_shown = on_console(kStderr);
   spec.request.merge_stderr = out_shown == err_shown;
 
-  const std::string prefix = line_prefix(
-      env.count("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE") ? env.at("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE") : "",
-      config_.role, local_rank, rank);
+  const std::string prefix = line_prefix(env.count("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE")
+                                             ? env.at("TORCHELASTIC_LOG_LINE_PREFIX_TEMPLATE")
+                                             : "",
+                                         config_.role, local_rank, rank);
   auto& log = logs_[local_rank];
   spec.out = {log, out_shown ? &console_ : nullptr, kStdout, prefix};
   spec.err = {log, err_shown ? &console_ : nullptr, kStderr, prefix};
@@ -82,8 +87,9 @@ std::shared_ptr<LogFollower> WorkerGroup::follower() {
   return follower_;
 }
 
-void WorkerGroup::start(Done done) {
+void WorkerGroup::start(Done done, Failed failed) {
   done_ = std::move(done);
+  failed_ = std::move(failed);
   result_.start_time = std::chrono::system_clock::now();
   const int n = config_.nproc_per_node;
   result_.workers.resize(n);
@@ -91,14 +97,16 @@ void WorkerGroup::start(Done done) {
   workers_.resize(n);
 
   std::error_code ec;
-  std::filesystem::remove_all(config_.log_dir / "errors" / ("attempt_" + std::to_string(result_.attempt)), ec);
+  std::filesystem::remove_all(
+      config_.log_dir / "errors" / ("attempt_" + std::to_string(result_.attempt)), ec);
   const std::string marker = "--- dlaunch: run " + config_.run_id + " attempt " +
                              std::to_string(result_.attempt) + " started " + iso_now() + " ---\n";
   for (int local_rank = 0; local_rank < n; ++local_rank) {
     const int rank = config_.global_rank(local_rank);
     logs_[local_rank] = std::make_shared<RankLog>(RankLog::path_for(config_.log_dir, rank));
     logs_[local_rank]->append(marker);
-    std::filesystem::create_directories(error_file_path(config_, result_.attempt, rank).parent_path(), ec);
+    std::filesystem::create_directories(
+        error_file_path(config_, result_.attempt, rank).parent_path(), ec);
   }
 
   auto self = shared_from_this();
@@ -131,6 +139,7 @@ void WorkerGroup::record_spawn_failure(int local_rank, const std::string& what) 
   log().error("rank {}: {}", record.rank, what);
   if (!result_.root_cause) {
     result_.root_cause = local_rank;
+    if (failed_) failed_(record);
     begin_stop(SIGTERM);
   }
 }
@@ -141,7 +150,10 @@ void WorkerGroup::on_exit(Worker& worker) {
   result_.workers[record.local_rank] = record;
   if (!record.status->success() && !stopping_) {
     result_.root_cause = record.local_rank;
-    begin_stop(SIGTERM);  // first: every microsecond here is the others' run time
+    // Every microsecond here is the others' run time: other nodes first (their workers are
+    // further away than ours), then our own workers, then the log line.
+    if (failed_) failed_(record);
+    begin_stop(SIGTERM);
     log().error("rank {} (local rank {}, pid {}) failed: {}; stopping the other workers",
                 record.rank, record.local_rank, record.pid, record.status->describe());
   } else if (!record.status->success() && !record.stopped_by_agent &&
@@ -231,8 +243,11 @@ void WorkerGroup::maybe_complete() {
   }
   result_.end_time = std::chrono::system_clock::now();
   auto done = std::move(done_);
-  // Complete from a fresh handler so no worker callback is on the stack.
-  boost::asio::post(io_, [done = std::move(done), result = std::move(result_)]() mutable {
+  // Complete from a fresh handler so no worker callback is on the stack. The workers' callbacks
+  // hold this group; dropping the workers (all done, nothing pending) breaks that cycle.
+  boost::asio::post(io_, [self = shared_from_this(), done = std::move(done),
+                          result = std::move(result_)]() mutable {
+    self->workers_.clear();
     done(std::move(result));
   });
 }

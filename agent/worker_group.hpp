@@ -24,10 +24,11 @@ namespace dlaunch::agent {
 
 struct AttemptResult {
   int attempt = 0;
-  std::vector<WorkerRecord> workers;      // by local rank
-  std::optional<int> root_cause;          // local rank of the first failure
-  std::vector<int> other_failures;        // local ranks that failed on their own, before the stop
-  std::optional<int> stop_signal;         // the agent was told to stop with this signal
+  std::vector<WorkerRecord> workers;  // by local rank
+  std::optional<int> root_cause;      // local rank of the first failure
+  std::vector<int> other_failures;    // local ranks that failed on their own, before the stop
+  std::optional<int> stop_signal;     // the agent was told to stop with this signal
+  std::string reason;                 // why it ended when no worker is the root cause
   std::chrono::system_clock::time_point start_time{}, end_time{};
   bool succeeded() const;
 };
@@ -35,14 +36,17 @@ struct AttemptResult {
 class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
  public:
   using Done = std::function<void(AttemptResult)>;
+  using Failed = std::function<void(const WorkerRecord& root_cause)>;
   // How long to wait for pipe writers that outlive their worker (a setsid'd grandchild).
   static constexpr std::chrono::milliseconds kDrainTimeout{2000};
 
-  WorkerGroup(boost::asio::io_context& io, const AgentConfig& config, int attempt,
-              Console& console, OrphanGuard* guard);
+  WorkerGroup(boost::asio::io_context& io, const AgentConfig& config, int attempt, Console& console,
+              OrphanGuard* guard);
 
-  // Spawns every worker. A worker that cannot be started counts as a failure.
-  void start(Done done);
+  // Spawns every worker. A worker that cannot be started counts as a failure. `failed` runs
+  // at the first failure (the root cause), as the stop of the others begins: other nodes
+  // must hear of it before this group is done.
+  void start(Done done, Failed failed = {});
   // Forwards `sig` to every worker's group, then the stop sequence. A second call while
   // stopping escalates to SIGKILL.
   void stop(int sig);
@@ -72,6 +76,7 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
   bool completed_ = false;
   bool all_exited_handled_ = false;
   Done done_;
+  Failed failed_;
 };
 
 // Where a worker's TORCHELASTIC_ERROR_FILE lives for an attempt.

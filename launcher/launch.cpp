@@ -22,6 +22,9 @@ extern char** environ;
 namespace dlaunch::launcher {
 namespace {
 
+// torchrun's default port for --rdzv_endpoint without one.
+constexpr std::uint16_t kDefaultRdzvPort = 29400;
+
 std::string random_run_id() {
   std::random_device rd;
   std::uniform_int_distribution<unsigned> hex(0, 15);
@@ -57,11 +60,12 @@ void split_layers(const Options& options, ClusterValues& command_line, ClusterVa
         Sourced<int>{*options.node_rank, source_of("node_rank"), origin_of("node_rank")};
   }
   if (options.nnodes_given) {
-    layer("nnodes").nnodes = Sourced<int>{options.max_nodes, source_of("nnodes"), origin_of("nnodes")};
+    layer("nnodes").nnodes =
+        Sourced<int>{options.max_nodes, source_of("nnodes"), origin_of("nnodes")};
   }
   if (options.master_addr) {
-    layer("master_addr").master_addr =
-        Sourced<std::string>{*options.master_addr, source_of("master_addr"), origin_of("master_addr")};
+    layer("master_addr").master_addr = Sourced<std::string>{
+        *options.master_addr, source_of("master_addr"), origin_of("master_addr")};
   }
   if (options.master_port) {
     layer("master_port").master_port = Sourced<std::uint16_t>{
@@ -71,10 +75,14 @@ void split_layers(const Options& options, ClusterValues& command_line, ClusterVa
 
 std::string nproc_text(const NprocSpec& spec) {
   switch (spec.kind) {
-    case NprocSpec::Kind::kAuto: return "auto";
-    case NprocSpec::Kind::kCpu: return "cpu";
-    case NprocSpec::Kind::kGpu: return "gpu";
-    case NprocSpec::Kind::kCount: break;
+    case NprocSpec::Kind::kAuto:
+      return "auto";
+    case NprocSpec::Kind::kCpu:
+      return "cpu";
+    case NprocSpec::Kind::kGpu:
+      return "gpu";
+    case NprocSpec::Kind::kCount:
+      break;
   }
   return std::to_string(spec.count);
 }
@@ -89,29 +97,83 @@ void configure_logging(const Environment& env) {
   set_log_level(spdlog::level::from_str(level));
 }
 
+rendezvous::Endpoint parse_endpoint_option(const std::string& text, std::uint16_t default_port) {
+  try {
+    return rendezvous::parse_endpoint(text, default_port);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rdzv_endpoint: ") + e.what());
+  }
+}
+
+// c10d: the endpoint names the host that serves both the rendezvous and the workers' store.
+void configure_dynamic(const Options& options, agent::AgentConfig& config) {
+  if (!options.rdzv_endpoint) {
+    throw UsageError(
+        "--rdzv_backend c10d needs --rdzv_endpoint HOST[:PORT] (the host that serves)");
+  }
+  if (options.node_rank && !from_pet(options, "node_rank")) {
+    log().warn("--node_rank is ignored by the c10d rendezvous: it assigns node ranks");
+  }
+  const auto endpoint = parse_endpoint_option(*options.rdzv_endpoint, kDefaultRdzvPort);
+  config.master_addr = endpoint.host;
+  config.master_port = endpoint.port;
+  config.node_rank = 0;
+  config.nnodes = options.max_nodes;
+}
+
+rendezvous::RendezvousSettings rendezvous_settings(const Options& options,
+                                                   const agent::AgentConfig& config, bool dynamic) {
+  rendezvous::RendezvousSettings settings;
+  settings.run_id = config.run_id;
+  settings.dynamic = dynamic;
+  settings.min_nodes = options.min_nodes;
+  settings.max_nodes = options.max_nodes;
+  settings.node_rank = dynamic ? -1 : config.node_rank;
+  settings.endpoint = rendezvous::Endpoint{config.master_addr, config.master_port};
+  settings.local_addr = options.local_addr.value_or("");
+  settings.token = options.rdzv_token;
+  settings.max_restarts = config.max_restarts;
+  settings.shutdown_timeout = config.shutdown_timeout;
+  try {
+    for (const auto& warning : rendezvous::apply_rdzv_conf(settings, options.rdzv_conf)) {
+      log().warn("{}", warning);
+    }
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!dynamic && settings.is_host) {
+    log().warn("--rdzv_conf is_host is ignored by the static rendezvous: node rank 0 serves");
+    settings.is_host.reset();
+  }
+  return settings;
+}
+
 }  // namespace
 
 agent::AgentConfig make_agent_config(const Options& options, const Environment& env,
                                      const std::string& cwd, const DeviceProbe& probe) {
   agent::AgentConfig config;
-  if (options.min_nodes != options.max_nodes) {
+  const bool dynamic = !options.standalone && options.rdzv_backend == "c10d";
+  if (options.min_nodes != options.max_nodes && !dynamic) {
     throw UsageError("--nnodes " + std::to_string(options.min_nodes) + ":" +
                      std::to_string(options.max_nodes) +
-                     ": elastic node counts need the c10d rendezvous, which this build lacks");
+                     ": an elastic node count needs --rdzv_backend c10d --rdzv_endpoint HOST:PORT");
   }
 
   try {
-    const auto nproc = resolve_nproc_per_node(nproc_text(options.nproc_per_node), env, probe,
-                                              options.sources.count("nproc_per_node") &&
-                                                      from_pet(options, "nproc_per_node")
-                                                  ? "PET_NPROC_PER_NODE"
-                                                  : "--nproc_per_node");
+    const auto nproc = resolve_nproc_per_node(
+        nproc_text(options.nproc_per_node), env, probe,
+        options.sources.count("nproc_per_node") && from_pet(options, "nproc_per_node")
+            ? "PET_NPROC_PER_NODE"
+            : "--nproc_per_node");
     config.nproc_per_node = nproc.nproc;
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
 
-  if (options.standalone) {
+  if (dynamic) {
+    configure_dynamic(options, config);
+  } else if (options.standalone) {
     config.standalone = true;
     config.node_rank = 0;
     config.nnodes = 1;
@@ -120,6 +182,15 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
   } else {
     ClusterValues command_line, pet;
     split_layers(options, command_line, pet);
+    if (options.rdzv_endpoint && options.max_nodes > 1) {
+      // torchrun's static rendezvous meets at --rdzv_endpoint when given (port 0: node 0
+      // picks a free one and says which).
+      const auto endpoint = parse_endpoint_option(*options.rdzv_endpoint, 6105);
+      command_line.master_addr =
+          Sourced<std::string>{endpoint.host, ValueSource::kCommandLine, "--rdzv_endpoint"};
+      command_line.master_port =
+          Sourced<std::uint16_t>{endpoint.port, ValueSource::kCommandLine, "--rdzv_endpoint"};
+    }
     ClusterSettings cluster;
     try {
       cluster = resolve_cluster(env, command_line, pet);
@@ -133,16 +204,19 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
     config.master_addr = cluster.master_addr.value;
     config.master_port = cluster.master_port.value;
   }
-  if (config.master_port == 0 && !config.standalone) {
+  const bool endpoint_port_zero = options.rdzv_endpoint && options.max_nodes > 1;
+  if (config.master_port == 0 && !config.standalone && !dynamic && !endpoint_port_zero) {
     throw UsageError("--master_port 0 is only meaningful with --standalone");
   }
 
   // Node 0's agent serves the workers' store on MASTER_PORT; every rank is a client.
   config.agent_store = true;
-  // Static rendezvous: every node runs the same number of workers.
+  // One node: its ranks are known now. Several: each round of the rendezvous sets them.
   config.first_global_rank = config.node_rank * config.nproc_per_node;
   config.world_size = config.nnodes * config.nproc_per_node;
-  config.run_id = options.rdzv_id.empty() ? random_run_id() : options.rdzv_id;
+  const bool several = dynamic || (!options.standalone && options.max_nodes > 1);
+  // Every node of a job must name the same run: torchrun's default id is "none".
+  config.run_id = !options.rdzv_id.empty() ? options.rdzv_id : several ? "none" : random_run_id();
   config.role = options.role;
   config.hostname = host_name();
 
@@ -159,7 +233,8 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
   const std::filesystem::path log_dir = options.log_dir ? *options.log_dir : "logs";
   config.log_dir = log_dir.is_absolute() ? log_dir : std::filesystem::path(cwd) / log_dir;
   std::error_code ec;
-  if (std::filesystem::exists(config.log_dir, ec) && !std::filesystem::is_directory(config.log_dir, ec)) {
+  if (std::filesystem::exists(config.log_dir, ec) &&
+      !std::filesystem::is_directory(config.log_dir, ec)) {
     throw UsageError("--log_dir " + config.log_dir.string() + " exists and is not a directory");
   }
   for (int local_rank = 0; local_rank < config.nproc_per_node; ++local_rank) {
@@ -167,6 +242,7 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
     config.tee.push_back(options.tee.for_local_rank(local_rank));
   }
   config.console_local_ranks = options.local_ranks_filter;
+  if (several) config.rendezvous = rendezvous_settings(options, config, dynamic);
   return config;
 }
 

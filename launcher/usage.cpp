@@ -45,8 +45,10 @@ constexpr std::string_view kOutro =
     "                                  what --hostfile sends to every host (not CUDA_VISIBLE_DEVICES)\n"
     "\n"
     "Exit status: 0 when every worker succeeded; else the exit code of the first worker that\n"
-    "failed, or 128+N when it died of signal N; 2 for bad usage. With --hostfile: the first host\n"
-    "to fail gives the exit code (255 when ssh lost it); 1 when a host fails the preflight.\n";
+    "failed, or 128+N when it died of signal N; 2 for bad usage. With several nodes every node\n"
+    "exits with the job's code: that of the first failure on any node, 1 when a node was lost.\n"
+    "With --hostfile: the first host to fail gives the exit code (255 when ssh lost it); 1 when\n"
+    "a host fails the preflight.\n";
 
 std::string_view group_title(OptionGroup group) {
   switch (group) {

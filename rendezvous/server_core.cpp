@@ -1,5 +1,7 @@
 #include "rendezvous/server_core.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <sys/socket.h>
 
 #include <algorithm>

@@ -55,6 +55,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   bool worker_peer_allowed(const boost::asio::ip::address& address) const;
 
   void forget(ClientId id) { connections_.erase(id); }
+
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
