@@ -31,7 +31,7 @@ std::string ranks_text(const RemoteNode& node) {
 }  // namespace
 
 bool FanoutReport::succeeded() const {
-  return !signal_received && !root_cause &&
+  return !signal_received && !root_cause && !first_failed &&
          std::all_of(hosts.begin(), hosts.end(),
                      [](const HostOutcome& host) { return host.exit_code == 0; });
 }
@@ -39,6 +39,8 @@ bool FanoutReport::succeeded() const {
 int FanoutReport::exit_code() const {
   if (signal_received) return 128 + *signal_received;
   if (root_cause) return hosts[*root_cause].exit_code.value_or(1);
+  if (!hosts.empty() && hosts[0].exit_code.value_or(0) != 0) return *hosts[0].exit_code;
+  if (first_failed) return hosts[*first_failed].exit_code.value_or(1);
   for (const auto& host : hosts) {
     if (host.exit_code.value_or(1) != 0) return host.exit_code.value_or(1);
   }
@@ -53,6 +55,10 @@ std::string describe_outcome(const FanoutReport& report, std::size_t index) {
   if (code == 0) return "succeeded";
   const int stop_code =
       128 + (report.signal_received ? *report.signal_received : static_cast<int>(SIGTERM));
+  if (!report.root_cause && report.first_failed && code != 255 &&
+      !(host.after_stop && code == stop_code)) {
+    return "ended with the job's failure (" + code_text(code) + ")";
+  }
   if (host.after_stop && (code == stop_code || code == 128 + SIGTERM || code == 128 + SIGKILL)) {
     return "stopped by dlaunch (" + code_text(code) + ")";
   }
@@ -71,7 +77,7 @@ std::string format_fanout_summary(const FanoutReport& report) {
   out += kThinRule + "\n";
   if (report.root_cause) {
     const auto& host = report.hosts[*report.root_cause];
-    out += "Root cause (first host to fail): " + host.node.host + " (node " +
+    out += "Root cause (host lost): " + host.node.host + " (node " +
            std::to_string(host.node.node_rank) + ", " + ranks_text(host.node) + "), " +
            code_text(host.exit_code.value_or(1)) + "\n";
     if (host.exit_code == 255) {
@@ -83,6 +89,10 @@ std::string format_fanout_summary(const FanoutReport& report) {
       out += "  its own summary is above, tagged [" + host.node.host +
              "]; its logs stay there in " + report.remote_log_dir + "\n";
     }
+  } else if (report.first_failed && !report.hosts.empty()) {
+    out += "Root cause: in node 0's job-wide summary above, tagged [" +
+           report.hosts[0].node.host + "]; each host keeps its logs in " +
+           report.remote_log_dir + "\n";
   } else if (report.signal_received) {
     out += "dlaunch received " + agent::signal_name(*report.signal_received) +
            " and told every host to stop\n";

@@ -27,12 +27,14 @@ struct FanoutReport {
   std::string remote_log_dir;  // where each host keeps its logs
   int world_size = 0;
   std::vector<HostOutcome> hosts;
-  std::optional<std::size_t> root_cause;  // index in hosts
-  std::optional<int> signal_received;     // dlaunch was told to stop before any host failed
+  std::optional<std::size_t> root_cause;    // a host ssh lost (exit 255): index in hosts
+  std::optional<std::size_t> first_failed;  // the first host to end with a failure
+  std::optional<int> signal_received;       // dlaunch was told to stop before any host failed
   std::chrono::steady_clock::time_point start_time{}, end_time{};
 
   bool succeeded() const;
-  // 0; else 128+N for a signal N received first; else the root cause's exit code.
+  // 0; else 128+N for a signal N received first; 255 for a lost host; else node 0's code
+  // (the job's: the agents rendezvous and agree), else the first failed host's.
   int exit_code() const;
 };
 

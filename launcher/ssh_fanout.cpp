@@ -55,7 +55,8 @@ SshFanout::SshFanout(boost::asio::io_context& io, const Options& options, Fanout
       envp_(std::move(envp)),
       console_(std::move(console)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
-      kill_timer_(io) {
+      kill_timer_(io),
+      settle_timer_(io) {
   signals_.add(SIGQUIT);
   // An ssh that is gone must not kill us when we write its stdin; the console handles EPIPE.
   ::signal(SIGPIPE, SIG_IGN);
@@ -111,13 +112,25 @@ void SshFanout::on_host_exit(std::size_t index, int exit_code) {
   outcome.exit_code = exit_code;
   outcome.after_stop = stopping_;
   const auto& node = outcome.node;
-  if (exit_code != 0 && !stopping_) {
+  if (exit_code == 255 && !stopping_ && !report_.root_cause) {
+    // ssh lost the host (or its dlaunch was killed): the job cannot be whole.
     report_.root_cause = index;
-    log().error(
-        "node {} ({}) failed first: exit code {}{}; stopping every other host", node.node_rank,
-        node.host, exit_code,
-        exit_code == 255 ? " (from ssh: the connection was lost or dlaunch was killed there)" : "");
+    log().error("node {} ({}) was lost: exit code 255 from ssh (the connection dropped or "
+                "dlaunch was killed there); stopping every other host",
+                node.node_rank, node.host);
     stop_all(SIGTERM);
+  } else if (exit_code != 0 && !stopping_ && !report_.first_failed) {
+    // The agents rendezvous: this is the job's decision, and node 0 names its root cause.
+    report_.first_failed = index;
+    log().debug("node {} ({}) ended with exit code {}; waiting for the other hosts",
+                node.node_rank, node.host, exit_code);
+    settle_timer_.expires_after(kSettle);
+    settle_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || finished_) return;
+      log().warn("hosts still running {} s after the job failed: telling them to stop",
+                 kSettle.count());
+      stop_all(SIGTERM);
+    });
   } else {
     log().debug("node {} ({}) ended: exit code {}", node.node_rank, node.host, exit_code);
   }
@@ -187,6 +200,7 @@ void SshFanout::maybe_finish() {
   report_.end_time = std::chrono::steady_clock::now();
   signals_.cancel();
   kill_timer_.cancel();
+  settle_timer_.cancel();
   if (report_.succeeded()) {
     log().info("{} workers on {} hosts succeeded in {:.2f} s", plan_.world_size, plan_.nodes.size(),
                std::chrono::duration<double>(report_.end_time - report_.start_time).count());

@@ -34,6 +34,10 @@ class SshFanout {
   // How long after the stop request the ssh clients still running are killed, on top of
   // --shutdown_timeout (the remote agents' own grace before SIGKILL).
   static constexpr std::chrono::seconds kStopGrace{15};
+  // The remote agents rendezvous: when one host's dlaunch ends with a failure, the job has
+  // decided and every other host ends with the job's code within milliseconds (a lost node
+  // within the heartbeat timeout). Hosts still running this long after are told to stop.
+  static constexpr std::chrono::seconds kSettle{10};
 
   SshFanout(boost::asio::io_context& io, const Options& options, FanoutPlan plan,
             std::vector<std::string> envp, agent::Console console = {});
@@ -59,6 +63,7 @@ class SshFanout {
   agent::Console console_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer kill_timer_;
+  boost::asio::steady_timer settle_timer_;
   std::vector<std::shared_ptr<SshProcess>> ssh_;
   FanoutReport report_;
   bool stopping_ = false;

@@ -47,7 +47,7 @@ constexpr std::string_view kOutro =
     "Exit status: 0 when every worker succeeded; else the exit code of the first worker that\n"
     "failed, or 128+N when it died of signal N; 2 for bad usage. With several nodes every node\n"
     "exits with the job's code: that of the first failure on any node, 1 when a node was lost.\n"
-    "With --hostfile: the first host to fail gives the exit code (255 when ssh lost it); 1 when\n"
+    "With --hostfile: the job's code as node 0 reports it (255 when ssh lost a host); 1 when\n"
     "a host fails the preflight.\n";
 
 std::string_view group_title(OptionGroup group) {

@@ -215,11 +215,14 @@ TEST_CASE("ssh fan-out: a failure on host 3 stops every host, the exit code is t
   CHECK(result.exit_code == 7);
   CHECK(result.seconds < 15);
   CHECK(job.all_exist("ready_"));
-  CHECK(contains(result.err, "Root cause (first host to fail): " + job.hosts.address(3) +
-                                 " (node 2, ranks 4-5), exit code 7"));
-  CHECK(count_of(result.err, "stopped by dlaunch") == 2);
-  // Host 3's own summary comes back tagged with its name.
-  CHECK(contains(result.err, "[" + job.hosts.address(3) + "]: Root cause"));
+  // Node 0's job-wide summary comes back tagged and names host 3's rank and address.
+  const std::string node0 = "[" + job.hosts.address(1) + "]: ";
+  CHECK(contains(result.err, node0 + "Root cause (first observed failure):"));
+  CHECK(contains(result.err, node0 + "  host       : "));
+  CHECK(contains(result.err, "(" + job.hosts.address(3) + "), node 2"));
+  CHECK(contains(result.err, node0 + "  rank       : 5 (local_rank: 1)"));
+  CHECK(contains(result.err, "Root cause: in node 0's job-wide summary above, tagged [" +
+                                 job.hosts.address(1) + "]"));
   CHECK(job.clean());
 }
 
@@ -290,7 +293,7 @@ TEST_CASE("ssh fan-out: a host lost mid-run is a failure like any other: every h
   REQUIRE(code.has_value());
   CHECK(*code == 255);
   CHECK(contains(read_file(job.dir / "err"),
-                 "Root cause (first host to fail): " + job.hosts.address(3)));
+                 "Root cause (host lost): " + job.hosts.address(3)));
   // Host 3's sshd drops the silent client, and its agent stops on its own.
   CHECK(job.clean());
 }

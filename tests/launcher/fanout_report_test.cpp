@@ -30,26 +30,30 @@ TEST_CASE("fanout report: every host succeeded") {
   CHECK(report.exit_code() == 0);
 }
 
-TEST_CASE("fanout report: the first host to fail is the root cause and gives the exit code") {
+TEST_CASE("fanout report: a failed job exits with node 0's code and points at its summary") {
+  // The agents rendezvous: every host ends with the job's code, node 0 names the root cause.
   auto report = three_hosts();
   report.hosts[2].exit_code = 7;
-  report.root_cause = 2;
-  report.hosts[0].exit_code = 143;
-  report.hosts[0].after_stop = true;
-  report.hosts[1].exit_code = 1;  // failed on its own, after the stop
-  report.hosts[1].after_stop = true;
+  report.first_failed = 2;
+  report.hosts[0].exit_code = 7;
+  report.hosts[1].exit_code = 7;
   CHECK_FALSE(report.succeeded());
   CHECK(report.exit_code() == 7);
-  CHECK(describe_outcome(report, 0) == "stopped by dlaunch (exit code 143, SIGTERM)");
-  CHECK(describe_outcome(report, 1) == "failed (exit code 1)");
-  CHECK(describe_outcome(report, 2) == "FAILED first (exit code 7)");
+  CHECK(describe_outcome(report, 0) == "ended with the job's failure (exit code 7)");
+  CHECK(describe_outcome(report, 2) == "ended with the job's failure (exit code 7)");
   const auto text = format_fanout_summary(report);
   CHECK(text.find("dlaunch: train.py FAILED (run r1, 3 hosts, 6 workers, ") != std::string::npos);
   CHECK(text.find("exit code 7)\n") != std::string::npos);
-  CHECK(text.find("Root cause (first host to fail): node-c (node 2, ranks 4-5), exit code 7\n") !=
+  CHECK(text.find("Root cause: in node 0's job-wide summary above, tagged [node-a]") !=
         std::string::npos);
-  CHECK(text.find("tagged [node-c]; its logs stay there in /job/logs") != std::string::npos);
-  CHECK(text.find("  node 0  node-a  ranks 0-1  stopped by dlaunch") != std::string::npos);
+
+  // Node 0's code is the job's, even when another host ended first with something else.
+  report.hosts[2].exit_code = 143;
+  CHECK(report.exit_code() == 7);
+  // Hosts that had to be told to stop say so.
+  report.hosts[1].exit_code = 143;
+  report.hosts[1].after_stop = true;
+  CHECK(describe_outcome(report, 1) == "stopped by dlaunch (exit code 143, SIGTERM)");
 }
 
 TEST_CASE("fanout report: a lost host exits 255, said so") {
