@@ -107,6 +107,14 @@ std::string env_value(const std::vector<std::string>& envp, const std::string& k
 
 }  // namespace
 
+pid_t try_reap(pid_t pid, int& status) {
+  pid_t r;
+  do {
+    r = ::waitpid(pid, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
 std::string find_executable(const std::string& name, const std::string& path_list) {
   if (name.find('/') != std::string::npos) {
     return ::access(name.c_str(), X_OK) == 0 ? name : std::string{};

@@ -36,6 +36,10 @@ struct ChildProcess {
 // Throws std::system_error naming the program when it cannot be started.
 ChildProcess spawn_child(const SpawnRequest& request);
 
+// waitpid(pid, WNOHANG), retried on EINTR: the pid once reaped (status set), 0 while it
+// still runs, -1 on error. For the handler of a readable pidfd.
+pid_t try_reap(pid_t pid, int& status);
+
 // Looks `name` up in `path_list` (colon-separated) the way execvp does. Returns the
 // resolved path, or "" when no executable file is found.
 std::string find_executable(const std::string& name, const std::string& path_list);

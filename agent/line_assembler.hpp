@@ -3,7 +3,8 @@
 // lines. Complete lines are handed on in the order written, as few and as large runs as
 // the pieces allow; the bytes after the last newline wait for the rest of their line, up
 // to kMaxLine bytes (a longer line is handed on in kMaxLine pieces). finish() hands on a
-// final line without a newline. Used by OutputPump (pipes) and LogFollower (files).
+// final line without a newline. Used by OutputPump (pipes), LogFollower (files) and the
+// ssh fan-out (remote output, line by line).
 
 #include <cstring>
 #include <string>
@@ -41,6 +42,19 @@ class LineAssembler {
       data.remove_prefix(lines);
     }
     partial_.assign(data);
+  }
+
+  // Like consume, but one call of on_line(std::string_view line) per line, '\n' included.
+  template <class OnLine>
+  void consume_lines(std::string_view data, OnLine&& on_line) {
+    consume(data, [&](std::string_view run) {
+      while (!run.empty()) {
+        const auto* nl = static_cast<const char*>(std::memchr(run.data(), '\n', run.size()));
+        const std::size_t len = nl ? static_cast<std::size_t>(nl - run.data()) + 1 : run.size();
+        on_line(run.substr(0, len));
+        run.remove_prefix(len);
+      }
+    });
   }
 
   // Hands on the final partial line, if any.

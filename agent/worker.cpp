@@ -66,10 +66,7 @@ void Worker::wait_for_exit() {
                     [self = shared_from_this()](const boost::system::error_code& ec) {
                       if (ec == boost::asio::error::operation_aborted) return;
                       int status = 0;
-                      pid_t r;
-                      do {
-                        r = ::waitpid(self->record_.pid, &status, WNOHANG);
-                      } while (r < 0 && errno == EINTR);
+                      const pid_t r = try_reap(self->record_.pid, status);
                       if (r == 0) {  // spurious wake-up: not exited yet
                         self->wait_for_exit();
                         return;

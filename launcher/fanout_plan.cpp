@@ -8,20 +8,13 @@
 #include "launcher/host_filter.hpp"
 #include "launcher/hostfile.hpp"
 #include "launcher/option_values.hpp"
+#include "launcher/run_id.hpp"
 #include "launcher/shell_words.hpp"
 
 namespace dlaunch::launcher {
 namespace {
 
 constexpr std::uint16_t kDefaultPort = 6105;
-
-std::string random_run_id() {
-  std::random_device rd;
-  std::uniform_int_distribution<unsigned> hex(0, 15);
-  std::string id;
-  for (int i = 0; i < 12; ++i) id.push_back("0123456789abcdef"[hex(rd)]);
-  return id;
-}
 
 const std::string& source_of(const Options& options, const std::string& dest) {
   static const std::string kDefault = "default";

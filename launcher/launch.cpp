@@ -15,6 +15,7 @@
 #include "launcher/ssh_fanout.hpp"
 #include "launcher/stdin_control.hpp"
 #include "launcher/usage.hpp"
+#include "launcher/run_id.hpp"
 #include "launcher/worker_command.hpp"
 
 extern char** environ;
@@ -24,14 +25,6 @@ namespace {
 
 // torchrun's default port for --rdzv_endpoint without one.
 constexpr std::uint16_t kDefaultRdzvPort = 29400;
-
-std::string random_run_id() {
-  std::random_device rd;
-  std::uniform_int_distribution<unsigned> hex(0, 15);
-  std::string id;
-  for (int i = 0; i < 12; ++i) id.push_back("0123456789abcdef"[hex(rd)]);
-  return id;
-}
 
 std::string host_name() {
   char name[256] = {};

@@ -59,7 +59,7 @@ void SshProcess::read_more(int index) {
         if (self->eof_[index]) return;
         const int stream = index + 1;
         if (n > 0) {
-          self->splitters_[index].feed({self->buffer_.data(), n}, [&](std::string_view line) {
+          self->splitters_[index].consume_lines({self->buffer_.data(), n}, [&](std::string_view line) {
             self->on_line_(stream, line);
           });
         }
@@ -80,10 +80,7 @@ void SshProcess::wait_exit() {
                     [self = shared_from_this()](const boost::system::error_code& ec) {
                       if (ec == boost::asio::error::operation_aborted) return;
                       int status = 0;
-                      pid_t r;
-                      do {
-                        r = ::waitpid(self->pid_, &status, WNOHANG);
-                      } while (r < 0 && errno == EINTR);
+                      const pid_t r = agent::try_reap(self->pid_, status);
                       if (r == 0) {
                         self->wait_exit();  // spurious wake-up
                         return;
@@ -113,7 +110,7 @@ void SshProcess::drain_now() {
       const ssize_t n = ::read(pipes_[index].native_handle(), buffer_.data(), buffer_.size());
       if (n <= 0 && !(n < 0 && errno == EINTR)) break;
       if (n > 0) {
-        splitters_[index].feed({buffer_.data(), static_cast<std::size_t>(n)},
+        splitters_[index].consume_lines({buffer_.data(), static_cast<std::size_t>(n)},
                                [&](std::string_view line) { on_line_(stream, line); });
       }
     }

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "agent/unique_fd.hpp"
-#include "launcher/line_splitter.hpp"
+#include "agent/line_assembler.hpp"
 
 namespace dlaunch::launcher {
 
@@ -64,7 +64,7 @@ class SshProcess : public std::enable_shared_from_this<SshProcess> {
   boost::asio::posix::stream_descriptor pidfd_;
   std::array<boost::asio::posix::stream_descriptor, 2> pipes_;
   std::array<bool, 2> eof_ = {false, false};
-  std::array<LineSplitter, 2> splitters_;
+  std::array<agent::LineAssembler, 2> splitters_;
   std::vector<char> buffer_;
   boost::asio::steady_timer drain_timer_;
 };

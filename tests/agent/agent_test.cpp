@@ -16,6 +16,7 @@
 using namespace dlaunch::agent;
 using dlaunch::testing::process_alive;
 using dlaunch::testing::read_file;
+using dlaunch::testing::parse_env_file;
 using dlaunch::testing::read_lines;
 using dlaunch::testing::TempDir;
 
@@ -52,15 +53,6 @@ JobRun run_job(AgentConfig config, const std::filesystem::path& console_file) {
   run.report = agent.report();
   ::close(fd);
   return run;
-}
-
-std::map<std::string, std::string> parse_env_file(const std::filesystem::path& path) {
-  std::map<std::string, std::string> env;
-  for (const auto& line : read_lines(path)) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
 }
 
 }  // namespace

@@ -17,15 +17,6 @@ std::string worker(const std::string& name) {
   return source_path("tests/integration/workers/" + name).string();
 }
 
-std::map<std::string, std::string> parse_env_file(const std::filesystem::path& path) {
-  std::map<std::string, std::string> env;
-  for (const auto& line : read_lines(path)) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
-}
-
 int count_lines(const std::string& text) {
   int n = 0;
   for (char c : text) n += c == '\n';

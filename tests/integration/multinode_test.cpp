@@ -51,15 +51,6 @@ std::vector<std::string> static_node(const TempDir& dir, int nnodes, int node_ra
   return argv;
 }
 
-std::map<std::string, std::string> parse_env_file(const std::filesystem::path& path) {
-  std::map<std::string, std::string> env;
-  for (const auto& line : read_lines(path)) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
-}
-
 }  // namespace
 
 TEST_CASE(

@@ -22,15 +22,6 @@ std::string dlaunch_bin() {
   return build_path("launcher/dlaunch").string();
 }
 
-std::map<std::string, std::string> parse_env_lines(const std::filesystem::path& path) {
-  std::map<std::string, std::string> env;
-  for (const auto& line : read_lines(path)) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
-}
-
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -119,10 +110,10 @@ TEST_CASE("ssh fan-out: 3 hosts x 2 workers get their ranks, their host and the 
   for (int i = 1; i <= 3; ++i) {
     host_ns.push_back(run(job.hosts.net().on_host(i, {"readlink", "/proc/self/ns/net"})).out);
   }
-  const auto run_id = parse_env_lines(job.dir / "env_0").at("TORCHELASTIC_RUN_ID");
+  const auto run_id = parse_env_file(job.dir / "env_0").at("TORCHELASTIC_RUN_ID");
   for (int rank = 0; rank < 6; ++rank) {
     CAPTURE(rank);
-    const auto worker_env = parse_env_lines(job.dir / ("env_" + std::to_string(rank)));
+    const auto worker_env = parse_env_file(job.dir / ("env_" + std::to_string(rank)));
     CHECK(worker_env.at("RANK") == std::to_string(rank));
     CHECK(worker_env.at("LOCAL_RANK") == std::to_string(rank % 2));
     CHECK(worker_env.at("NODE_RANK") == std::to_string(rank / 2));

@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "launcher/line_splitter.hpp"
+#include "agent/line_assembler.hpp"
 
 using namespace dlaunch::launcher;
 
@@ -26,12 +26,12 @@ TEST_CASE("host tag: a worker line gets host:rank, anything else the host") {
 }
 
 TEST_CASE("line splitter: whole lines whatever the chunks, the rest at the end") {
-  LineSplitter splitter;
+  dlaunch::agent::LineAssembler splitter;
   std::vector<std::string> lines;
   auto collect = [&](std::string_view line) { lines.emplace_back(line); };
-  splitter.feed("ab", collect);
-  splitter.feed("c\nd", collect);
-  splitter.feed("\n\nef\ngh", collect);
+  splitter.consume_lines("ab", collect);
+  splitter.consume_lines("c\nd", collect);
+  splitter.consume_lines("\n\nef\ngh", collect);
   CHECK(lines == std::vector<std::string>{"abc\n", "d\n", "\n", "ef\n"});
   splitter.finish(collect);
   CHECK(lines.back() == "gh");
@@ -40,16 +40,16 @@ TEST_CASE("line splitter: whole lines whatever the chunks, the rest at the end")
 }
 
 TEST_CASE("line splitter: a line without end is handed on in bounded pieces") {
-  LineSplitter splitter;
+  dlaunch::agent::LineAssembler splitter;
   std::size_t pieces = 0, bytes = 0;
   const std::string chunk(1024 * 1024, 'x');
   for (int i = 0; i < 20; ++i) {
-    splitter.feed(chunk, [&](std::string_view line) {
+    splitter.consume_lines(chunk, [&](std::string_view line) {
       ++pieces;
       bytes += line.size();
-      CHECK(line.size() <= LineSplitter::kMaxLine);
+      CHECK(line.size() <= dlaunch::agent::LineAssembler::kMaxLine);
     });
   }
   CHECK(pieces == 2);
-  CHECK(bytes == 2 * LineSplitter::kMaxLine);
+  CHECK(bytes == 2 * dlaunch::agent::LineAssembler::kMaxLine);
 }

@@ -50,6 +50,15 @@ std::vector<std::string> read_lines(const std::filesystem::path& path) {
   return lines;
 }
 
+std::map<std::string, std::string> parse_env_file(const std::filesystem::path& path) {
+  std::map<std::string, std::string> env;
+  for (const auto& line : read_lines(path)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
+}
+
 bool process_alive(int pid) {
   if (::kill(pid, 0) != 0) return errno == EPERM;
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");

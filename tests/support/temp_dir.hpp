@@ -3,6 +3,7 @@
 // the test is over. Plus small file helpers the suites share.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ class TempDir {
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content, bool executable = false);
 std::vector<std::string> read_lines(const std::filesystem::path& path);
+// KEY=VALUE lines (as `env` prints them, or a worker's dump) as a map; other lines skipped.
+std::map<std::string, std::string> parse_env_file(const std::filesystem::path& path);
 // True while a process with this pid exists (zombies count as gone).
 bool process_alive(int pid);
 
