@@ -50,6 +50,8 @@ struct AgentConfig {
   bool use_env = true;
   Environment base_env;  // the agent's environment, inherited by workers
   std::vector<std::pair<std::string, std::string>> extra_env;  // --env K=V
+  // --pin_gpus: CUDA_VISIBLE_DEVICES of each local rank; empty: inherited by all.
+  std::vector<std::string> visible_devices;
 
   // Supervision.
   int max_restarts = 0;

@@ -34,6 +34,9 @@ Environment worker_environment(const AgentConfig& config, const WorkerSlot& slot
   env.try_emplace("TORCH_NCCL_ASYNC_ERROR_HANDLING", "1");
   env.try_emplace("NCCL_ASYNC_ERROR_HANDLING", "1");
   if (config.nproc_per_node > 1) env.try_emplace("OMP_NUM_THREADS", "1");
+  if (static_cast<std::size_t>(slot.local_rank) < config.visible_devices.size()) {
+    set("CUDA_VISIBLE_DEVICES", config.visible_devices[slot.local_rank]);
+  }
   return env;
 }
 

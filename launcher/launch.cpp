@@ -160,6 +160,9 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
             ? "PET_NPROC_PER_NODE"
             : "--nproc_per_node");
     config.nproc_per_node = nproc.nproc;
+    if (options.pin_gpus) {
+      config.visible_devices = pinned_visible_devices(count_gpus(env, probe), nproc.nproc);
+    }
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

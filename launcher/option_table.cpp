@@ -23,6 +23,12 @@ std::vector<OptionSpec> make_table() {
        .metavar = "N|auto|cpu|gpu",
        .help = "workers on this node: a count, or auto, cpu or gpu to detect it (default 1)",
        .group = G::kNodes},
+      {.dest = "pin_gpus",
+       .takes_value = false,
+       .env = E::kNone,
+       .help = "give worker i only the i-th visible GPU (CUDA_VISIBLE_DEVICES pinned, seen as "
+               "cuda:0); default: every worker sees all GPUs and uses cuda:LOCAL_RANK",
+       .group = G::kNodes},
       {.dest = "node_rank",
        .metavar = "K",
        .help = "this node's rank, 0..nnodes-1, for the static rendezvous "

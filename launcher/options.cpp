@@ -279,6 +279,7 @@ void resolve_hosts(Resolver& resolver, Options& options) {
     options.extra_env.push_back(parse_env_assignment(given.text, given.spelling));
   }
   options.stdin_control = resolver.flag("stdin_control");
+  options.pin_gpus = resolver.flag("pin_gpus");
 }
 
 }  // namespace

@@ -60,6 +60,7 @@ struct Options {
   std::string ssh_cmd = "ssh -o BatchMode=yes -o ConnectTimeout=10";
   std::optional<std::string> remote_dir;
   std::vector<std::pair<std::string, std::string>> extra_env;  // --env K=V, in order
+  bool pin_gpus = false;       // --pin_gpus: one CUDA_VISIBLE_DEVICES entry per worker
   bool stdin_control = false;  // hidden --stdin_control: started by a fan-out (stdin_control.hpp)
   // Where each option's value came from, for the start-up line: dest ("nproc_per_node") ->
   // "command line", "PET_NPROC_PER_NODE", "DLAUNCH_RDZV_TOKEN",

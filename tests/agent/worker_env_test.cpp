@@ -81,3 +81,12 @@ TEST_CASE("worker argv: --local_rank=N goes after the script in legacy mode only
   config.command_user_args_offset = 1;
   CHECK(worker_argv(config, 0) == std::vector<std::string>{"/bin/worker", "--local_rank=0"});
 }
+
+TEST_CASE("worker environment: --pin_gpus gives each local rank its own CUDA_VISIBLE_DEVICES") {
+  AgentConfig config = two_nodes_of_four();
+  config.base_env["CUDA_VISIBLE_DEVICES"] = "0,1,2,3";
+  CHECK(worker_environment(config, {2, 0, ""}).at("CUDA_VISIBLE_DEVICES") == "0,1,2,3");
+  config.visible_devices = {"GPU-a", "GPU-b", "GPU-c", "GPU-d"};
+  CHECK(worker_environment(config, {0, 0, ""}).at("CUDA_VISIBLE_DEVICES") == "GPU-a");
+  CHECK(worker_environment(config, {3, 0, ""}).at("CUDA_VISIBLE_DEVICES") == "GPU-d");
+}

@@ -251,3 +251,68 @@ TEST_CASE("dlaunch: runs in a network namespace host, workers meet on its addres
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("[1]: " + hosts.address(2) + ":29555") != std::string::npos);
 }
+
+TEST_CASE("dlaunch: --nproc_per_node gpu counts CUDA_VISIBLE_DEVICES, --pin_gpus gives one each") {
+  for (bool pin : {false, true}) {
+    TempDir dir;
+    std::vector<std::string> argv = {dlaunch_bin(), "--standalone", "--nproc_per_node", "gpu",
+                                     "--log_dir", (dir / "logs").string()};
+    if (pin) argv.push_back("--pin_gpus");
+    argv.insert(argv.end(), {worker("env_dump.py")});
+    const auto result = run(argv, {{"OUT", dir.path().string()}, {"PYTHON_EXEC", "/usr/bin/python3"},
+                                   {"CUDA_VISIBLE_DEVICES", "3,5"}});
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(dir / "env_2"));  // two GPUs: two workers
+    CHECK(parse_env_file(dir / "env_0").at("CUDA_VISIBLE_DEVICES") == (pin ? "3" : "3,5"));
+    CHECK(parse_env_file(dir / "env_1").at("CUDA_VISIBLE_DEVICES") == (pin ? "5" : "3,5"));
+  }
+  TempDir dir;
+  const auto too_many = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "3", "--pin_gpus",
+                             "--log_dir", (dir / "logs").string(), worker("env_dump.py")},
+                            {{"CUDA_VISIBLE_DEVICES", "3,5"}, {"PYTHON_EXEC", "/usr/bin/python3"}});
+  CHECK(too_many.exit_code == 2);
+  CHECK(too_many.err.rfind("dlaunch: error: ", 0) == 0);
+}
+
+TEST_CASE("dlaunch: Azure ML's variables alone place two nodes' workers (no rank flags)") {
+  TempDir dir;
+  // A free port for node 0's store, as Azure ML's MASTER_PORT would be.
+  const auto probe = run({dlaunch_bin(), "--standalone", "--no_python", "--log_dir",
+                          (dir / "probe").string(), "/bin/sh", "-c", "echo $MASTER_PORT"});
+  REQUIRE(probe.exit_code == 0);
+  const std::string port = probe.out.substr(probe.out.find(": ") + 2, 5);
+  std::vector<std::unique_ptr<Subprocess>> nodes;
+  for (int node = 0; node < 2; ++node) {
+    // What Azure ML sets on node `node` of a PyTorchConfiguration(node_count=2) job.
+    const std::map<std::string, std::string> azure = {
+        {"AZUREML_RUN_ID", "exp_1700000000_abc"}, {"AZUREML_NODE_COUNT", "2"},
+        {"AZ_BATCHAI_CLUSTER_NAME", "gpu-cluster"}, {"NODE_RANK", std::to_string(node)},
+        {"RANK", std::to_string(node)}, {"WORLD_SIZE", "2"}, {"LOCAL_RANK", "0"},
+        {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(std::stoi(port))},
+        {"OUT", dir.path().string()}, {"PYTHON_EXEC", "/usr/bin/python3"}};
+    nodes.push_back(std::make_unique<Subprocess>(
+        std::vector<std::string>{dlaunch_bin(), "--nproc_per_node", "2", "--use_env", "--log_dir",
+                                 (dir / ("logs" + std::to_string(node))).string(),
+                                 worker("env_dump.py")},
+        azure, dir / ("out" + std::to_string(node)), dir / ("err" + std::to_string(node))));
+  }
+  for (int node = 0; node < 2; ++node) {
+    const auto code = nodes[node]->wait_for(std::chrono::seconds(60));
+    INFO(read_file(dir / ("err" + std::to_string(node))));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+  }
+  for (int rank = 0; rank < 4; ++rank) {
+    const auto env = parse_env_file(dir / ("env_" + std::to_string(rank)));
+    CHECK(env.at("RANK") == std::to_string(rank));
+    CHECK(env.at("LOCAL_RANK") == std::to_string(rank % 2));
+    CHECK(env.at("WORLD_SIZE") == "4");
+    CHECK(env.at("LOCAL_WORLD_SIZE") == "2");
+    CHECK(env.at("NODE_RANK") == std::to_string(rank / 2));
+    CHECK(env.at("GROUP_WORLD_SIZE") == "2");
+    CHECK(env.at("MASTER_ADDR") == "127.0.0.1");
+    CHECK(env.at("MASTER_PORT") == std::to_string(std::stoi(port)));
+  }
+  CHECK(read_file(dir / "err1").find("Azure ML") != std::string::npos);
+}
