@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -80,15 +81,28 @@ def kill_tree(proc):
 
 
 def run_timed(cmd, env, timeout=120, **kwargs):
-    """Wall time in seconds from spawn to reaped, and the exit code."""
+    """Wall time in seconds from spawn to reaped, and the exit code. The wait blocks in
+    waitpid: Popen.wait(timeout=...) polls with sleeps that double up to 50 ms, which rounds
+    every run up to its next step (a 36 ms run reads 63.5 ms). A watchdog thread kills the
+    command's group if it outlives `timeout`."""
+    timed_out = threading.Event()
+
+    def expire():
+        timed_out.set()
+        kill_tree(proc)
+
     t0 = time.monotonic()
     proc = start(cmd, env, **kwargs)
+    watchdog = threading.Timer(timeout, expire)
+    watchdog.start()
     try:
-        code = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_tree(proc)
+        code = proc.wait()
+        elapsed = time.monotonic() - t0
+    finally:
+        watchdog.cancel()
+    if timed_out.is_set():
         raise RuntimeError(f"timed out after {timeout} s: {' '.join(cmd)}")
-    return time.monotonic() - t0, code
+    return elapsed, code
 
 
 def check_code(code, expected, what):
