@@ -140,8 +140,15 @@ def main():
                 "val_loss": val[0] / val[2], "val_acc": val_acc, "best_val_acc": best,
                 "images_per_sec": train[2] / train_seconds, "epoch_seconds": time.time() - epoch_start,
                 "lr": lr, "images_per_cpu_sec": train[2] / train[3]}), flush=True)
-    # No destroy_process_group(): under torch 1.13 + gloo a rank can spin in it after its peer
-    # has exited (seen in scripts/bench_trainer.sh); process exit tears the group down.
+    # Under torch 1.13 + gloo, destroy_process_group() can spin once a peer has exited, and
+    # the interpreter's own teardown of the group sometimes aborts ("terminate called without
+    # an active exception", both seen in scripts/bench_trainer.sh). Once every rank is past
+    # the last collective there is nothing left to clean up: leave without either.
+    if distributed:
+        dist.barrier()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "trainer/errors.hpp"
+#include "trainer/heap_tuning.hpp"
 #include "trainer/log.hpp"
 #include "trainer/metrics.hpp"
 #include "trainer/options.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     return tr::kExitUsage;
   }
   tr::set_log_rank(env.rank);
+  tr::tune_heap_for_training();
   try {
     tr::MetricSink metrics(stdout);
     tr::run_training(options, env, metrics);
