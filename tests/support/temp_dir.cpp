@@ -34,6 +34,7 @@ void write_file(const std::filesystem::path& path, const std::string& content, b
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << content;
+    if (!out) throw std::runtime_error("cannot write " + path.string());
   }
   if (executable) {
     std::filesystem::permissions(path, std::filesystem::perms::owner_all |

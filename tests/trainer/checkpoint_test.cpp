@@ -86,6 +86,6 @@ TEST_CASE("checkpoint: model.pt loads back, bad files and paths are CheckpointEr
   CHECK_THROWS_AS(tr::load_checkpoint("not a zip", "junk", *net, optimizer, torch::Device(torch::kCPU)),
                   tr::CheckpointError);
   CHECK_THROWS_AS(tr::read_file_bytes(dir.str("missing.pt")), tr::CheckpointError);
-  tr::testing::write_bytes(dir.str("file"), "x");
+  tr::testing::write_file(dir.str("file"), "x");
   CHECK_THROWS_AS(tr::save_model(dir.str("file/model.pt"), *net), tr::CheckpointError);
 }

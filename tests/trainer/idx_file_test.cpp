@@ -37,10 +37,10 @@ TEST_CASE("idx: corrupt or truncated files are one DataError naming the file") {
   const std::string missing = dir.str("missing.gz");
   CHECK(error_of(missing).find(missing) != std::string::npos);
 
-  tr::testing::write_bytes(dir.str("magic"), std::string("\x01\x02\x08\x01\x00\x00\x00\x01x", 9));
+  tr::testing::write_file(dir.str("magic"), std::string("\x01\x02\x08\x01\x00\x00\x00\x01x", 9));
   CHECK(error_of(dir.str("magic")).find("bad magic") != std::string::npos);
 
-  tr::testing::write_bytes(dir.str("float"), std::string("\x00\x00\x0d\x01\x00\x00\x00\x01xxxx", 12));
+  tr::testing::write_file(dir.str("float"), std::string("\x00\x00\x0d\x01\x00\x00\x00\x01xxxx", 12));
   CHECK(error_of(dir.str("float")).find("0x0d") != std::string::npos);
 
   tr::testing::write_idx(dir.str("short"), {10, 10}, std::vector<std::uint8_t>(50, 7), false);
@@ -58,8 +58,8 @@ TEST_CASE("idx: corrupt or truncated files are one DataError naming the file") {
     std::string bytes(4096, '\0');
     bytes.resize(std::fread(bytes.data(), 1, bytes.size(), f));
     std::fclose(f);
-    tr::testing::write_bytes(dir.str("cut.gz"), bytes.substr(0, bytes.size() / 2));
-    tr::testing::write_bytes(dir.str("garbage.gz"), bytes.substr(0, 10) + std::string(200, 'z'));
+    tr::testing::write_file(dir.str("cut.gz"), bytes.substr(0, bytes.size() / 2));
+    tr::testing::write_file(dir.str("garbage.gz"), bytes.substr(0, 10) + std::string(200, 'z'));
   }
   CHECK(error_of(dir.str("cut.gz")).find(dir.str("cut.gz")) != std::string::npos);
   CHECK(error_of(dir.str("garbage.gz")).find(dir.str("garbage.gz")) != std::string::npos);

@@ -25,8 +25,8 @@ TEST_CASE("image: PNG and JPEG decode to RGB, corrupt files name themselves") {
   CHECK(jpg.width == 16);
   CHECK(jpg.height == 8);
 
-  tr::testing::write_bytes(dir.str("bad.jpg"), "\xff\xd8\xff\xe0 definitely not a jpeg");
-  tr::testing::write_bytes(dir.str("empty.png"), "");
+  tr::testing::write_file(dir.str("bad.jpg"), "\xff\xd8\xff\xe0 definitely not a jpeg");
+  tr::testing::write_file(dir.str("empty.png"), "");
   for (const std::string name : {"bad.jpg", "empty.png", "nothere.png"}) {
     const std::string path = dir.str(name);
     CHECK_THROWS_WITH_AS(tr::decode_image_file(path), doctest::Contains(path.c_str()), tr::DataError);
@@ -39,7 +39,7 @@ TEST_CASE("image folder: sorted classes, image files only, val classes from trai
   tr::testing::write_png(dir.str("train/turkey/a.PNG"), 8, 8);
   tr::testing::write_jpeg(dir.str("train/chicken/x.jpg"), 8, 8);
   tr::testing::write_jpeg(dir.str("train/chicken/sub/y.jpeg"), 8, 8);
-  tr::testing::write_bytes(dir.str("train/chicken/notes.txt"), "not an image");
+  tr::testing::write_file(dir.str("train/chicken/notes.txt"), "not an image");
   tr::testing::write_png(dir.str("val/turkey/v.png"), 8, 8);
 
   const auto classes = tr::find_image_classes(dir.str("train"));
@@ -65,7 +65,7 @@ TEST_CASE("image folder: samples are transformed to normalised CHW, a corrupt fi
   TempDir dir;
   tr::testing::write_png(dir.str("train/a/0.png"), 40, 30);
   tr::testing::write_jpeg(dir.str("train/b/1.jpg"), 30, 40);
-  tr::testing::write_bytes(dir.str("train/b/2.jpg"), "garbage");
+  tr::testing::write_file(dir.str("train/b/2.jpg"), "garbage");
   const auto classes = tr::find_image_classes(dir.str("train"));
   tr::ImageFolder train(tr::find_image_samples(dir.str("train"), classes), 2, 16, true);
   tr::ImageFolder val(tr::find_image_samples(dir.str("train"), classes), 2, 16, false);

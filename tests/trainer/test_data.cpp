@@ -1,6 +1,5 @@
 #include "tests/trainer/test_data.hpp"
 
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -12,24 +11,6 @@
 
 namespace dlaunch::trainer::testing {
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "dtrain-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
 void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
                const std::vector<std::uint8_t>& data, bool gzip) {
   std::string bytes = {0, 0, 0x08, static_cast<char>(dims.size())};
@@ -38,7 +19,7 @@ void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
   }
   bytes.append(data.begin(), data.end());
   if (!gzip) {
-    write_bytes(path, bytes);
+    write_file(path, bytes);
     return;
   }
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -1,34 +1,24 @@
 #pragma once
-// Tiny generated datasets for the trainer tests: IDX files (plain or gzip), image folders of
-// PNG/JPEG files, and a temp folder that removes itself.
+// Tiny generated datasets for the trainer tests: IDX files (plain or gzip) and image folders
+// of PNG/JPEG files.
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace dlaunch::trainer::testing {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string str(const std::string& child = "") const {
-    return child.empty() ? path_.string() : (path_ / child).string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
+// The shared test helpers: a self-removing temp folder, and file writing that creates the
+// parent folders and throws when it cannot write.
+using dlaunch::testing::TempDir;
+using dlaunch::testing::write_file;
 
 // An IDX ubyte file with the given dims and data; gzip-compressed when `gzip`.
 void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
                const std::vector<std::uint8_t>& data, bool gzip);
-
-void write_bytes(const std::string& path, const std::string& bytes);
 
 // A Fashion-MNIST-shaped folder (28x28, 10 classes) of n_train/n_test samples whose label is
 // readable from the image (a bright 4x4 block at a class-specific place), so a net can learn it.
