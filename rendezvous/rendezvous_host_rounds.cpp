@@ -149,14 +149,7 @@ void RendezvousHost::watch_stop(int round) {
               if (error || !self || self->round_ != round || self->phase_ != Phase::kRunning) {
                 return;
               }
-              StopReason reason;
-              try {
-                reason = stop_from_json(nlohmann::json::parse(value));
-              } catch (const std::exception& e) {
-                reason.kind = StopReason::Kind::kBarrier;
-                reason.what = std::string("unreadable stop reason: ") + e.what();
-              }
-              self->on_stop(std::move(reason));
+              self->on_stop(stop_from_text(value));
             });
       });
 }

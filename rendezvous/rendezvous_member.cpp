@@ -150,13 +150,7 @@ void RendezvousMember::wait_stop(int round) {
       },
       [weak, round](std::string value) {
         auto self = weak.lock();
-        StopReason reason;
-        try {
-          reason = stop_from_json(nlohmann::json::parse(value));
-        } catch (const std::exception& e) {
-          reason.kind = StopReason::Kind::kBarrier;
-          reason.what = std::string("unreadable stop reason: ") + e.what();
-        }
+        const StopReason reason = stop_from_text(value);
         self->phase_ = Phase::kStopped;
         self->wait_next(round);
         if (self->events_.round_stopped) self->events_.round_stopped(reason);

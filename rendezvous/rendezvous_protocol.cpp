@@ -167,6 +167,17 @@ StopReason stop_from_json(const nlohmann::json& j) {
   return r;
 }
 
+StopReason stop_from_text(const std::string& text) {
+  try {
+    return stop_from_json(nlohmann::json::parse(text));
+  } catch (const std::exception& e) {
+    StopReason reason;
+    reason.kind = StopReason::Kind::kBarrier;
+    reason.what = std::string("unreadable stop reason: ") + e.what();
+    return reason;
+  }
+}
+
 nlohmann::json to_json(const RoundResult& result) {
   return {{"t", "result"},
           {"id", result.id},

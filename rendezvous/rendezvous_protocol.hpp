@@ -128,6 +128,10 @@ Welcome welcome_from_json(const nlohmann::json& j);
 RoundPlan plan_from_json(const nlohmann::json& j);
 StopReason stop_from_json(const nlohmann::json& j);
 RoundResult result_from_json(const nlohmann::json& j);
+
+// The stop key's value as written by to_json(StopReason). Never throws: text that does not
+// parse still stops the round, as a kBarrier reason saying it was unreadable.
+StopReason stop_from_text(const std::string& text);
 NextStep next_from_json(const nlohmann::json& j);
 
 }  // namespace dlaunch::rendezvous

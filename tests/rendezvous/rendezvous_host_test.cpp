@@ -374,3 +374,30 @@ TEST_CASE("rendezvous: --rdzv_conf keys and their errors") {
   CHECK_THROWS_AS(apply_rdzv_conf(s, {{"heartbeat_timeout", "0.1"}, {"keep_alive_interval", "1"}}),
                   std::invalid_argument);
 }
+
+TEST_CASE("rendezvous: a stop reason reads back as written, and garbage still stops the round") {
+  StopReason failure;
+  failure.kind = StopReason::Kind::kFailure;
+  failure.node_rank = 2;
+  failure.hostname = "b";
+  failure.addr = "10.0.0.3";
+  failure.rank = 5;
+  failure.local_rank = 1;
+  failure.code = 7;
+  failure.what = "exit code 7";
+  const StopReason back = stop_from_text(to_json(failure).dump());
+  CHECK(back.kind == StopReason::Kind::kFailure);
+  CHECK(back.node_rank == 2);
+  CHECK(back.hostname == "b");
+  CHECK(back.addr == "10.0.0.3");
+  CHECK(back.rank == 5);
+  CHECK(back.local_rank == 1);
+  CHECK(back.code == 7);
+  CHECK(back.what == "exit code 7");
+
+  for (const std::string text : {"", "{not json", R"({"kind":"failure"})"}) {
+    const StopReason unreadable = stop_from_text(text);
+    CHECK(unreadable.kind == StopReason::Kind::kBarrier);
+    CHECK(unreadable.what.find("unreadable stop reason") == 0);
+  }
+}
