@@ -170,11 +170,15 @@ void WorkerGroup::on_done(Worker& worker) {
   maybe_complete();
 }
 
-void WorkerGroup::begin_stop(int sig) {
-  stopping_ = true;
+void WorkerGroup::signal_running(int sig) {
   for (auto& worker : workers_) {
     if (worker && !worker->exited()) worker->signal_group(sig, /*by_agent=*/true);
   }
+}
+
+void WorkerGroup::begin_stop(int sig) {
+  stopping_ = true;
+  signal_running(sig);
   kill_timer_.expires_after(config_.shutdown_timeout);
   kill_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
@@ -192,9 +196,7 @@ void WorkerGroup::begin_stop(int sig) {
 void WorkerGroup::stop(int sig) {
   if (!result_.stop_signal) result_.stop_signal = sig;
   if (stopping_) {
-    for (auto& worker : workers_) {
-      if (worker && !worker->exited()) worker->signal_group(SIGKILL, true);
-    }
+    signal_running(SIGKILL);
     return;
   }
   begin_stop(sig);

@@ -58,6 +58,8 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
   std::shared_ptr<LogFollower> follower();  // created on first use
   void on_exit(Worker& worker);
   void on_done(Worker& worker);
+  // Sends `sig` to the group of every worker that has not exited yet.
+  void signal_running(int sig);
   void begin_stop(int sig);
   void record_spawn_failure(int local_rank, const std::string& what);
   void maybe_complete();
