@@ -99,10 +99,11 @@ void Agent::on_signal(int sig) {
     report_.signal_received = sig;
     log().warn("received {}: forwarding it to the workers and stopping (again to kill at once)",
                signal_name(sig));
+    if (group_) group_->stop(sig);
   } else {
     log().warn("received {} again: killing the workers", signal_name(sig));
+    if (group_) group_->kill();
   }
-  if (group_) group_->stop(sig);
   if (session_) session_->signalled(sig);
 }
 

@@ -196,10 +196,15 @@ void WorkerGroup::begin_stop(int sig) {
 void WorkerGroup::stop(int sig) {
   if (!result_.stop_signal) result_.stop_signal = sig;
   if (stopping_) {
-    signal_running(SIGKILL);
+    signal_running(sig);
     return;
   }
   begin_stop(sig);
+}
+
+void WorkerGroup::kill() {
+  stopping_ = true;
+  signal_running(SIGKILL);
 }
 
 void WorkerGroup::stop_for_remote_failure() {

@@ -47,9 +47,12 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
   // at the first failure (the root cause), as the stop of the others begins: other nodes
   // must hear of it before this group is done.
   void start(Done done, Failed failed = {});
-  // Forwards `sig` to every worker's group, then the stop sequence. A second call while
-  // stopping escalates to SIGKILL.
+  // Forwards `sig` to every worker's group and starts the stop sequence (SIGKILL after the
+  // shutdown timeout) unless it is already under way: a stop for a failure here or elsewhere
+  // does not turn the user's first Ctrl-C into a kill.
   void stop(int sig);
+  // SIGKILL to every running worker's group now (the user's second signal).
+  void kill();
   // Stops because of a failure elsewhere (another node): SIGTERM, then SIGKILL.
   void stop_for_remote_failure();
 

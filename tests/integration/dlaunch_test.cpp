@@ -228,6 +228,29 @@ TEST_CASE("dlaunch: SIGTERM and SIGINT are forwarded to the workers, then a clea
   }
 }
 
+TEST_CASE("dlaunch: a first Ctrl-C while a failure stops the workers is forwarded, not a kill") {
+  TempDir dir;
+  const std::string mark = "ctrlc-during-stop-" + std::to_string(::getpid());
+  // Rank 1 takes its time to stop; rank 0 fails once rank 1 is up.
+  Subprocess launcher(
+      {dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--no_python", "--log_dir",
+       (dir / "logs").string(), "/bin/sh", "-c",
+       "if [ $RANK = 0 ]; then while [ ! -e \"$OUT/ready_1\" ]; do sleep 0.01; done; exit 3; fi; "
+       "trap 'echo stopping >> \"$OUT/stopping_1\"; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); "
+       "done; echo got > \"$OUT/got_1\"; exit 0' TERM INT; "
+       "echo ready > \"$OUT/ready_1\"; while true; do sleep 0.05; done"},
+      {{"DLAUNCH_TEST_MARK", mark}, {"OUT", dir.path().string()}}, dir / "out", dir / "err");
+  REQUIRE(eventually([&] { return std::filesystem::exists(dir / "stopping_1"); },
+                     std::chrono::seconds(10)));
+  launcher.signal(SIGINT);  // the first one: rank 1 keeps its grace
+  const auto code = launcher.wait_for(std::chrono::seconds(20));
+  INFO(read_file(dir / "err"));
+  REQUIRE(code.has_value());
+  CHECK(*code == 3);  // the root cause is still rank 0's failure
+  CHECK(read_file(dir / "got_1") == "got\n");
+  CHECK(pids_with_env("DLAUNCH_TEST_MARK", mark).empty());
+}
+
 TEST_CASE("dlaunch: restarts, attempt 0 fails and attempt 1 succeeds") {
   TempDir dir;
   const auto result = run({dlaunch_bin(), "--standalone", "--nproc_per_node", "2", "--max_restarts", "1",
