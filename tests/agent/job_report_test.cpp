@@ -2,25 +2,15 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/agent/worker_record_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace dlaunch::agent;
+using dlaunch::testing::finished_worker;
 using dlaunch::testing::TempDir;
 using dlaunch::testing::write_file;
 
 namespace {
-
-WorkerRecord worker(int rank, std::optional<ExitStatus> status, bool stopped = false) {
-  WorkerRecord record;
-  record.rank = rank;
-  record.local_rank = rank;
-  record.pid = 1000 + rank;
-  record.status = status;
-  record.stopped_by_agent = stopped;
-  record.start_time = std::chrono::system_clock::now();
-  record.end_time = record.start_time;
-  return record;
-}
 
 JobReport failed_report(const TempDir& dir) {
   JobReport report;
@@ -31,8 +21,9 @@ JobReport failed_report(const TempDir& dir) {
   report.nproc_per_node = 3;
   report.log_dir = dir.path();
   AttemptResult attempt;
-  attempt.workers = {worker(0, ExitStatus{true, 15}, true), worker(1, ExitStatus{false, 7}),
-                     worker(2, ExitStatus{false, 0})};
+  attempt.workers = {finished_worker(0, 0, ExitStatus{true, 15}, true),
+                     finished_worker(1, 1, ExitStatus{false, 7}),
+                     finished_worker(2, 2, ExitStatus{false, 0})};
   attempt.root_cause = 1;
   attempt.workers[1].log_path = (dir / "70_driver_log_1.txt").string();
   attempt.workers[1].error_file = (dir / "error_1.json").string();
@@ -56,7 +47,7 @@ TEST_CASE("job report: exit code follows the root cause, 128+N for signals") {
 
   JobReport ok;
   AttemptResult attempt;
-  attempt.workers = {worker(0, ExitStatus{false, 0})};
+  attempt.workers = {finished_worker(0, 0, ExitStatus{false, 0})};
   ok.attempts.push_back(attempt);
   CHECK(ok.exit_code() == 0);
   ok.signal_received = 2;

@@ -5,28 +5,14 @@
 #include <doctest/doctest.h>
 
 #include "agent/job_report.hpp"
+#include "tests/agent/worker_record_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace dlaunch::agent;
 using dlaunch::rendezvous::StopReason;
+using dlaunch::testing::finished_worker;
 using dlaunch::testing::TempDir;
 using dlaunch::testing::write_file;
-
-namespace {
-
-WorkerRecord worker(int rank, int local_rank, std::optional<ExitStatus> status, bool stopped) {
-  WorkerRecord w;
-  w.rank = rank;
-  w.local_rank = local_rank;
-  w.pid = 1000 + rank;
-  w.status = status;
-  w.stopped_by_agent = stopped;
-  w.start_time = std::chrono::system_clock::now();
-  w.end_time = w.start_time + std::chrono::milliseconds(5);
-  return w;
-}
-
-}  // namespace
 
 TEST_CASE("node results: a failed worker travels with its log tail and error file") {
   TempDir dir;
@@ -35,8 +21,8 @@ TEST_CASE("node results: a failed worker travels with its log tail and error fil
              R"({"message": {"message": "ValueError: bad", "extraInfo": {"py_callstack": "tb"}}})");
   AttemptResult attempt;
   attempt.attempt = 2;
-  attempt.workers = {worker(2, 0, ExitStatus{true, 15}, true),
-                     worker(3, 1, ExitStatus{false, 7}, false)};
+  attempt.workers = {finished_worker(2, 0, ExitStatus{true, 15}, true),
+                     finished_worker(3, 1, ExitStatus{false, 7}, false)};
   attempt.workers[1].log_path = (dir / "log_3").string();
   attempt.workers[1].error_file = (dir / "error_3.json").string();
   attempt.workers[0].log_path = (dir / "missing").string();
@@ -61,13 +47,13 @@ TEST_CASE("node results: a failed worker travels with its log tail and error fil
 TEST_CASE(
     "node results: node 0's merge orders every node's ranks and names the stop's root cause") {
   AttemptResult node0, node1;
-  node0.workers = {worker(0, 0, ExitStatus{true, 15}, true),
-                   worker(1, 0, ExitStatus{false, 1}, false)};
+  node0.workers = {finished_worker(0, 0, ExitStatus{true, 15}, true),
+                   finished_worker(1, 0, ExitStatus{false, 1}, false)};
   node0.workers[1].rank = 1;
   node0.workers[1].local_rank = 1;
   node0.root_cause = 1;  // failed on its own after the job's first failure (a gloo error)
-  node1.workers = {worker(2, 0, ExitStatus{false, 7}, false),
-                   worker(3, 1, ExitStatus{true, 15}, true)};
+  node1.workers = {finished_worker(2, 0, ExitStatus{false, 7}, false),
+                   finished_worker(3, 1, ExitStatus{true, 15}, true)};
   node1.root_cause = 0;
 
   StopReason stop;
@@ -99,7 +85,7 @@ TEST_CASE(
 
 TEST_CASE("node results: a round ended by a lost node has it as its reason") {
   AttemptResult node0;
-  node0.workers = {worker(0, 0, ExitStatus{true, 15}, true)};
+  node0.workers = {finished_worker(0, 0, ExitStatus{true, 15}, true)};
   StopReason stop;
   stop.kind = StopReason::Kind::kLost;
   stop.node_rank = 1;
