@@ -23,7 +23,8 @@ Agent::Agent(boost::asio::io_context& io, AgentConfig config, Console console)
     : io_(io),
       config_(std::move(config)),
       console_(std::move(console)),
-      signals_(io, SIGTERM, SIGINT, SIGHUP) {
+      signals_(io, SIGTERM, SIGINT, SIGHUP),
+      board_(std::make_shared<ActivityBoard>(io)) {
   signals_.add(SIGQUIT);
   // A console that went away must not kill the agent; workers get SIG_DFL back at exec.
   ::signal(SIGPIPE, SIG_IGN);
@@ -36,6 +37,7 @@ Agent::Agent(boost::asio::io_context& io, AgentConfig config, Console console)
   report_.nproc_per_node = config_.nproc_per_node;
   report_.max_restarts = config_.max_restarts;
   report_.log_dir = config_.log_dir;
+  board_->on_sample([this](const NodeActivity& node) { job_activity_.update(node); });
 }
 
 bool Agent::serve_store() {
@@ -54,6 +56,7 @@ bool Agent::serve_store() {
 
 int Agent::run() {
   report_.start_time = std::chrono::system_clock::now();
+  board_->start();
   if (config_.rendezvous) {
     guard_.emplace();
     wait_for_signal();
@@ -112,7 +115,9 @@ void Agent::start_attempt(int attempt) {
   // torch >= 2 workers add no per-attempt prefix: stale Gloo addresses or NCCL ids of the
   // previous attempt must not be there for them to read.
   if (store_) store_->begin_worker_epoch();
-  group_ = std::make_shared<WorkerGroup>(io_, config_, attempt, console_, &*guard_);
+  board_->set_node(config_.node_rank, config_.hostname, "");
+  job_activity_.begin_round(attempt, config_.world_size);
+  group_ = std::make_shared<WorkerGroup>(io_, config_, attempt, console_, &*guard_, board_.get());
   group_->start([this](AttemptResult result) { on_attempt_done(std::move(result)); },
                 [this](const WorkerRecord& root_cause) {
                   if (session_) session_->local_failure(root_cause);
@@ -144,6 +149,7 @@ void Agent::on_attempt_done(AttemptResult result) {
 void Agent::finish() {
   finished_ = true;
   report_.end_time = std::chrono::system_clock::now();
+  board_->stop();
   if (guard_) guard_->dismiss();  // let it exit while the summary is written
   signals_.cancel();
   if (store_) store_->close();

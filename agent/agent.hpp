@@ -14,8 +14,10 @@
 #include <memory>
 #include <optional>
 
+#include "agent/activity_board.hpp"
 #include "agent/agent_config.hpp"
 #include "agent/console.hpp"
+#include "agent/job_activity.hpp"
 #include "agent/job_report.hpp"
 #include "agent/node_session.hpp"
 #include "agent/orphan_guard.hpp"
@@ -36,6 +38,11 @@ class Agent {
   // For callers on the agent's thread (e.g. the ssh fan-out when its connection closes).
   void request_stop(int sig);
   const JobReport& report() const { return report_; }
+  // What every rank of this node is doing (the hang detector's and the status view's model).
+  ActivityBoard& activity() { return *board_; }
+  // The job-wide view: this node's rows after every sample (and, on the node that serves the
+  // store, every other node's as they publish them).
+  const JobActivity& job_activity() const { return job_activity_; }
 
  private:
   void start_attempt(int attempt);
@@ -55,6 +62,8 @@ class Agent {
   std::shared_ptr<WorkerGroup> group_;
   std::shared_ptr<NodeSession> session_;  // several nodes
   JobReport report_;
+  std::shared_ptr<ActivityBoard> board_;
+  JobActivity job_activity_;
   bool finished_ = false;
 };
 

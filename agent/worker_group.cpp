@@ -33,11 +33,12 @@ std::filesystem::path error_file_path(const AgentConfig& config, int attempt, in
 }
 
 WorkerGroup::WorkerGroup(boost::asio::io_context& io, const AgentConfig& config, int attempt,
-                         Console& console, OrphanGuard* guard)
+                         Console& console, OrphanGuard* guard, ActivityBoard* board)
     : io_(io),
       config_(config),
       console_(console),
       guard_(guard),
+      board_(board),
       kill_timer_(io),
       drain_timer_(io) {
   result_.attempt = attempt;
@@ -108,6 +109,15 @@ void WorkerGroup::start(Done done, Failed failed) {
     std::filesystem::create_directories(
         error_file_path(config_, result_.attempt, rank).parent_path(), ec);
   }
+  if (board_) {
+    std::vector<RankActivity> rows(static_cast<std::size_t>(n));
+    for (int local_rank = 0; local_rank < n; ++local_rank) {
+      rows[local_rank].rank = config_.global_rank(local_rank);
+      rows[local_rank].local_rank = local_rank;
+      rows[local_rank].log_path = logs_[local_rank]->path().string();
+    }
+    board_->begin_attempt(result_.attempt, std::move(rows));
+  }
 
   auto self = shared_from_this();
   for (int local_rank = 0; local_rank < n; ++local_rank) {
@@ -122,6 +132,9 @@ void WorkerGroup::start(Done done, Failed failed) {
                     [self](Worker& w) { self->on_done(w); });
       workers_[local_rank] = worker;
       if (guard_) guard_->watch(worker->record().pid);
+      if (board_) {
+        board_->worker_started(local_rank, worker->record().pid, worker->record().start_time);
+      }
     } catch (const std::exception& e) {
       result_.workers[local_rank] = worker->record();
       record_spawn_failure(local_rank, e.what());
@@ -135,6 +148,7 @@ void WorkerGroup::record_spawn_failure(int local_rank, const std::string& what) 
   record.spawn_error = what;
   record.status = ExitStatus{false, 127};
   record.end_time = std::chrono::system_clock::now();
+  if (board_) board_->worker_ended(local_rank, *record.status, false, record.end_time);
   logs_[local_rank]->append("dlaunch: " + what + "\n");
   log().error("rank {}: {}", record.rank, what);
   if (!result_.root_cause) {
@@ -148,6 +162,10 @@ void WorkerGroup::on_exit(Worker& worker) {
   if (completed_) return;
   const WorkerRecord& record = worker.record();
   result_.workers[record.local_rank] = record;
+  if (board_) {
+    board_->worker_ended(record.local_rank, *record.status, record.stopped_by_agent,
+                         record.end_time);
+  }
   if (!record.status->success() && !stopping_) {
     result_.root_cause = record.local_rank;
     // Every microsecond here is the others' run time: other nodes first (their workers are

@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "agent/activity_board.hpp"
 #include "agent/agent_config.hpp"
 #include "agent/console.hpp"
 #include "agent/orphan_guard.hpp"
@@ -40,8 +41,9 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
   // How long to wait for pipe writers that outlive their worker (a setsid'd grandchild).
   static constexpr std::chrono::milliseconds kDrainTimeout{2000};
 
+  // `board`, if set, is told of every worker's start and end (it must outlive the group).
   WorkerGroup(boost::asio::io_context& io, const AgentConfig& config, int attempt, Console& console,
-              OrphanGuard* guard);
+              OrphanGuard* guard, ActivityBoard* board = nullptr);
 
   // Spawns every worker. A worker that cannot be started counts as a failure. `failed` runs
   // at the first failure (the root cause), as the stop of the others begins: other nodes
@@ -71,6 +73,7 @@ class WorkerGroup : public std::enable_shared_from_this<WorkerGroup> {
   const AgentConfig& config_;
   Console& console_;
   OrphanGuard* guard_;
+  ActivityBoard* board_;
   AttemptResult result_;
   std::vector<std::shared_ptr<Worker>> workers_;
   std::vector<std::shared_ptr<RankLog>> logs_;
