@@ -1,14 +1,14 @@
 #pragma once
-// NodeSession: one node's part in a job of several nodes. It serves the store and hosts the
-// rendezvous when this node is the host (static: node rank 0; c10d: the endpoint is one of
-// this machine's addresses, or is_host=1), else connects to the host with the job token; then
-// it follows the rendezvous: each round's plan becomes this node's ranks and an attempt of its
+// NodeSession: one node's part in a job of several nodes, whatever the rendezvous backend
+// (rendezvous/rendezvous.hpp): each round's plan becomes this node's ranks and an attempt of its
 // workers, the first local failure becomes the round's stop (every node stops at once), the
-// attempt's records go to the host, and the host's decision becomes a restart or the exit code.
-// On the host it also builds the job-wide report (every node's ranks) for the summary.
+// attempt's records go to the leader, and the leader's decision becomes a restart or the exit
+// code. On the leader it also builds the job-wide report (every node's ranks) for the summary.
 //
 // The agent owns it and drives its workers through Hooks; it calls back local_failure,
-// attempt_done and signalled. Create with std::make_shared. Agent thread only.
+// attempt_done and signalled. Other parts of the agent reach the leader's direct channel
+// (status documents, the job's nodes, requests to every node) through rendezvous().
+// Create with std::make_shared. Agent thread only.
 
 #include <functional>
 #include <memory>
@@ -20,10 +20,7 @@
 #include "agent/agent_config.hpp"
 #include "agent/job_report.hpp"
 #include "agent/worker_group.hpp"
-#include "rendezvous/rendezvous_host.hpp"
-#include "rendezvous/rendezvous_member.hpp"
-#include "rendezvous/store_client.hpp"
-#include "rendezvous/store_server.hpp"
+#include "rendezvous/rendezvous.hpp"
 
 namespace dlaunch::agent {
 
@@ -47,20 +44,16 @@ class NodeSession : public std::enable_shared_from_this<NodeSession> {
   void signalled(int sig);
   void close();
 
-  bool is_host() const { return host_ != nullptr; }
+  // The rendezvous this node takes part in (null before start()).
+  rendezvous::Rendezvous* rendezvous() { return rdzv_.get(); }
+  bool is_leader() const { return rdzv_ && rdzv_->is_leader(); }
 
  private:
-  bool serve();
-  void connect();
-  void on_connected();
-  void begin(rendezvous::NodeInfo self, std::shared_ptr<rendezvous::AsyncStore> calls,
-             std::shared_ptr<rendezvous::AsyncStore> watch);
   void on_round_started(const rendezvous::RoundPlan& plan, const rendezvous::PlanMember& me);
   void on_round_stopped(const rendezvous::StopReason& reason);
   void on_finished(int code, const std::string& why);
-  void on_round_ended(const rendezvous::RendezvousHost::RoundEnd& end);
+  void on_round_ended(const rendezvous::RoundEnd& end);
   void maybe_finish();
-  void fail(const std::string& error, int code);
   void report_signal(int sig);
   rendezvous::NodeInfo self_info() const;
 
@@ -68,20 +61,15 @@ class NodeSession : public std::enable_shared_from_this<NodeSession> {
   AgentConfig& config_;
   JobReport& report_;
   Hooks hooks_;
-  rendezvous::RendezvousSettings settings_;
-
-  std::unique_ptr<rendezvous::StoreServer> server_;
-  std::shared_ptr<rendezvous::RendezvousHost> host_;
-  std::shared_ptr<rendezvous::StoreClient> calls_, watch_;
-  int connected_ = 0;
-  std::shared_ptr<rendezvous::RendezvousMember> member_;
+  std::shared_ptr<rendezvous::Rendezvous> rdzv_;
 
   std::optional<rendezvous::StopReason> stop_;  // why this node's current round ended
-  std::vector<AttemptResult> job_attempts_;     // host: every node's ranks, round by round
+  std::vector<AttemptResult> job_attempts_;     // leader: every node's ranks, round by round
   std::optional<int> signal_;
+  std::string leave_what_;  // why this node left outside a round (already logged)
   std::optional<int> final_code_;
   std::string final_why_;
-  bool host_closed_ = false;
+  bool rdzv_closed_ = false;
   bool finished_ = false;
   std::optional<int> deferred_round_;  // a plan that came while the last workers were stopping
 };

@@ -12,6 +12,8 @@ namespace {
 
 // Waits that have no deadline of their own are re-armed after this long.
 constexpr std::chrono::hours kLongWait{1};
+// Lost and departed nodes nodes_view() still shows.
+constexpr std::size_t kGoneKept = 64;
 
 }  // namespace
 
@@ -200,6 +202,8 @@ void RendezvousHost::lost(const std::string& id, const std::string& why) {
   const NodeInfo info = it->second.info;
   agents_.erase(it);
   std::erase_if(socket_owner_, [&](const auto& entry) { return entry.second == id; });
+  gone_.push_back(Gone{info, why});
+  if (gone_.size() > kGoneKept) gone_.pop_front();
   if (phase_ == Phase::kClosing) return maybe_closed();
 
   const auto* member = plan_.find(id);
@@ -265,6 +269,70 @@ void RendezvousHost::check_liveness() {
       }
     }
   });
+}
+
+JobNodes RendezvousHost::nodes_view() const {
+  JobNodes view;
+  view.round = round_;
+  switch (phase_) {
+    case Phase::kGathering:
+      view.phase = "gathering";
+      break;
+    case Phase::kRunning:
+      view.phase = "running";
+      break;
+    case Phase::kCollecting:
+      view.phase = "stopping";
+      break;
+    case Phase::kClosing:
+    case Phase::kClosed:
+      view.phase = "closing";
+      break;
+  }
+  view.restarts_used = restarts_used_;
+  view.max_restarts = settings_.max_restarts;
+  view.min_nodes = settings_.min_nodes;
+  view.max_nodes = settings_.max_nodes;
+  const bool round_runs = phase_ == Phase::kRunning || phase_ == Phase::kCollecting;
+  const auto now = Clock::now();
+  const auto age = [&](const Agent& agent) {
+    if (agent.info.id == self_id_) return std::chrono::milliseconds(0);  // the leader itself
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - agent.last_seen);
+  };
+  std::vector<const Agent*> others;
+  for (const auto& [id, agent] : agents_) {
+    const auto* member = round_runs ? plan_.find(id) : nullptr;
+    if (!member) {
+      others.push_back(&agent);
+      continue;
+    }
+    NodeView node;
+    node.info = agent.info;
+    node.node_rank = member->node_rank;
+    node.state = NodeView::State::kMember;
+    node.last_seen_age = age(agent);
+    view.nodes.push_back(std::move(node));
+  }
+  std::sort(view.nodes.begin(), view.nodes.end(),
+            [](const NodeView& a, const NodeView& b) { return a.node_rank < b.node_rank; });
+  std::sort(others.begin(), others.end(),
+            [](const Agent* a, const Agent* b) { return a->seq < b->seq; });
+  const bool full = static_cast<int>(plan_.members.size()) >= settings_.max_nodes;
+  for (const auto* agent : others) {
+    NodeView node;
+    node.info = agent->info;
+    node.state = round_runs && full ? NodeView::State::kSpare : NodeView::State::kJoining;
+    node.last_seen_age = age(*agent);
+    view.nodes.push_back(std::move(node));
+  }
+  for (auto it = gone_.rbegin(); it != gone_.rend(); ++it) {
+    NodeView node;
+    node.info = it->info;
+    node.state = NodeView::State::kLost;
+    node.lost_why = it->why;
+    view.nodes.push_back(std::move(node));
+  }
+  return view;
 }
 
 StopReason RendezvousHost::about(const NodeInfo& info, StopReason::Kind kind,

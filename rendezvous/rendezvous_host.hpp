@@ -11,6 +11,7 @@
 // pointers. One io_context thread.
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,8 +23,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "rendezvous/async_store.hpp"
+#include "rendezvous/job_nodes.hpp"
 #include "rendezvous/rendezvous_protocol.hpp"
 #include "rendezvous/rendezvous_settings.hpp"
+#include "rendezvous/round_end.hpp"
 #include "rendezvous/round_policy.hpp"
 
 namespace dlaunch::rendezvous {
@@ -35,18 +38,8 @@ class RendezvousHost : public std::enable_shared_from_this<RendezvousHost> {
     std::function<void()> begin_worker_epoch;
     std::function<void(const std::string& ip)> allow_worker_peer;
   };
-  struct LostNode {
-    NodeInfo info;
-    int node_rank = -1;
-    std::string why;
-  };
-  struct RoundEnd {
-    RoundPlan plan;
-    StopReason stop;
-    std::vector<RoundResult> results;  // one per member that reported
-    std::vector<LostNode> lost;        // members that vanished
-    Decision decision;
-  };
+  using LostNode = rendezvous::LostNode;
+  using RoundEnd = rendezvous::RoundEnd;
   struct Events {
     std::function<void(const RoundEnd&)> round_ended;
     std::function<void()> closed;  // the job is over and every agent said goodbye (or timed out)
@@ -64,6 +57,8 @@ class RendezvousHost : public std::enable_shared_from_this<RendezvousHost> {
   void close();
 
   int restarts_used() const { return restarts_used_; }
+  // Who is in the job and how each node stands (no status documents: the caller adds them).
+  JobNodes nodes_view() const;
 
  private:
   enum class Phase { kGathering, kRunning, kCollecting, kClosing, kClosed };
@@ -125,6 +120,11 @@ class RendezvousHost : public std::enable_shared_from_this<RendezvousHost> {
   RoundPlan plan_;
   std::map<std::string, RoundResult> results_;
   std::vector<LostNode> lost_;
+  struct Gone {
+    NodeInfo info;
+    std::string why;
+  };
+  std::deque<Gone> gone_;  // the newest nodes that left or were lost, for nodes_view()
   std::optional<StopReason> stop_;
   int restarts_used_ = 0;
   bool last_call_armed_ = false;

@@ -11,6 +11,13 @@
 //                              so every agent waiting on it learns of the first failure at once)
 //   rdzv/round/<r>/next        host -> all: restart into round r' or exit with a code
 //
+// The leader's direct channel (status_board.*, request_broadcast.*, leader_link.*), on its own
+// connections so that it never delays the above:
+//   rdzv/status                queue, member -> leader: "<id>\n<status document>"
+//   rdzv/bcast/last            the newest request's number
+//   rdzv/bcast/<n>             leader -> all: request n (its deadline and body)
+//   rdzv/bcast/<n>/answers     queue, member -> leader: "<id>\n<answer>"
+//
 // A member's watch connection waits on plan, then stop, then next of each round, in order,
 // so one WAIT at a time suffices. Round r is also attempt r: TORCHELASTIC_RESTART_COUNT.
 
@@ -42,7 +49,32 @@ inline std::string stop(int round) {
 inline std::string next(int round) {
   return "rdzv/round/" + std::to_string(round) + "/next";
 }
+inline std::string status_queue() {
+  return "rdzv/status";
+}
+inline std::string bcast_last() {
+  return "rdzv/bcast/last";
+}
+inline std::string bcast_request(std::uint64_t n) {
+  return "rdzv/bcast/" + std::to_string(n);
+}
+inline std::string bcast_answers(std::uint64_t n) {
+  return "rdzv/bcast/" + std::to_string(n) + "/answers";
+}
 }  // namespace rdzv_keys
+
+// The direct channel's queue entries: "<node id>\n<JSON text>". untag() returns false for an
+// entry without the separator.
+inline std::string tagged(const std::string& id, const std::string& body) {
+  return id + "\n" + body;
+}
+inline bool untag(const std::string& entry, std::string& id, std::string& body) {
+  const auto cut = entry.find('\n');
+  if (cut == std::string::npos) return false;
+  id = entry.substr(0, cut);
+  body = entry.substr(cut + 1);
+  return true;
+}
 
 // What an agent says about itself when it joins.
 struct NodeInfo {

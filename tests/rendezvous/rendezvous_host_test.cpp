@@ -12,6 +12,7 @@
 #include "rendezvous/key_space.hpp"
 #include "rendezvous/local_store.hpp"
 #include "rendezvous/rendezvous_member.hpp"
+#include "tests/rendezvous/fast_settings.hpp"
 
 using namespace dlaunch::rendezvous;
 using namespace std::chrono_literals;
@@ -114,19 +115,7 @@ class Cluster {
 };
 
 RendezvousSettings fast(int min_nodes, int max_nodes, bool dynamic) {
-  RendezvousSettings s;
-  s.run_id = "job";
-  s.dynamic = dynamic;
-  s.min_nodes = min_nodes;
-  s.max_nodes = max_nodes;
-  s.endpoint = Endpoint{"10.0.0.1", 6105};
-  s.join_timeout = 2s;
-  s.last_call_timeout = 200ms;
-  s.close_timeout = 2s;
-  s.keep_alive_interval = 50ms;
-  s.heartbeat_timeout = 300ms;
-  s.shutdown_timeout = 1s;
-  return s;
+  return dlaunch::rendezvous::test::fast_settings(min_nodes, max_nodes, dynamic);
 }
 
 void succeed_all(Cluster& cluster) {
