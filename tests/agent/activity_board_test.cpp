@@ -64,8 +64,9 @@ TEST_CASE(
   CHECK(running.ranks[0].last_line == "second");
   CHECK(running.ranks[1].last_line == "hello from 1");
   CHECK(running.ranks[1].bytes_logged == std::string("hello from 1\n").size());
-  CHECK(running.ranks[0].cpu_percent > 30);  // spinning (on a shared 2-core machine)
-  CHECK(running.ranks[1].cpu_percent < 30);  // asleep
+  // Spinning against asleep (a busy machine gives the spinner only a share of a core).
+  CHECK(running.ranks[0].cpu_percent > 5);
+  CHECK(running.ranks[0].cpu_percent > 3 * running.ranks[1].cpu_percent);
   CHECK(running.ranks[1].proc_state == 'S');
 
   // The final rows: how each ended.
