@@ -48,6 +48,8 @@ class NodeSession : public std::enable_shared_from_this<NodeSession> {
   void close();
 
   bool is_host() const { return host_ != nullptr; }
+  // The store this node serves (the rendezvous host's), or null.
+  rendezvous::StoreServer* store_server() const { return server_.get(); }
 
  private:
   bool serve();
