@@ -83,6 +83,7 @@ void ActivityBoard::worker_started(int local_rank, pid_t pid, WallClock::time_po
     r->pid = pid;
     r->phase = RankPhase::kRunning;
     r->start_time = when;
+    for (const auto& listener : row_listeners_) listener(*r);
   }
 }
 
@@ -98,6 +99,7 @@ void ActivityBoard::worker_ended(int local_rank, const ExitStatus& status, bool 
   r->exit_code = status.shell_code();
   r->open_scopes.clear();
   r->store_waiting_key.clear();
+  for (const auto& listener : row_listeners_) listener(*r);
 }
 
 void ActivityBoard::touch(int local_rank, ProgressSource source, WallClock::time_point when) {

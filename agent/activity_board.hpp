@@ -29,6 +29,7 @@ class ActivityBoard : public std::enable_shared_from_this<ActivityBoard> {
   static constexpr std::chrono::milliseconds kDefaultInterval{1000};
   static constexpr std::size_t kMaxLine = 512;
   using Listener = std::function<void(const NodeActivity&)>;
+  using RowListener = std::function<void(const RankActivity&)>;
 
   explicit ActivityBoard(boost::asio::io_context& io,
                          std::chrono::milliseconds interval = kDefaultInterval);
@@ -52,6 +53,8 @@ class ActivityBoard : public std::enable_shared_from_this<ActivityBoard> {
   // Samples now, then tells the listeners.
   void sample_now();
   void on_sample(Listener listener) { listeners_.push_back(std::move(listener)); }
+  // Tells `listener` of each worker's start and end, with its row as it is then.
+  void on_worker(RowListener listener) { row_listeners_.push_back(std::move(listener)); }
 
   NodeActivity snapshot() const;
   std::chrono::milliseconds interval() const { return interval_; }
@@ -78,6 +81,7 @@ class ActivityBoard : public std::enable_shared_from_this<ActivityBoard> {
   std::vector<LogCursor> logs_;  // by local rank
   std::vector<CpuCursor> cpu_;   // by local rank
   std::vector<Listener> listeners_;
+  std::vector<RowListener> row_listeners_;
 };
 
 // The last complete, non-empty line of `tail` (bytes ending a file), without its newline and

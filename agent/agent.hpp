@@ -18,9 +18,11 @@
 #include "agent/agent_config.hpp"
 #include "agent/console.hpp"
 #include "agent/job_activity.hpp"
+#include "agent/job_events.hpp"
 #include "agent/job_report.hpp"
 #include "agent/node_session.hpp"
 #include "agent/orphan_guard.hpp"
+#include "agent/status_service.hpp"
 #include "agent/worker_group.hpp"
 #include "rendezvous/store_server.hpp"
 
@@ -43,6 +45,10 @@ class Agent {
   // The job-wide view: this node's rows after every sample (and, on the node that serves the
   // store, every other node's as they publish them).
   const JobActivity& job_activity() const { return job_activity_; }
+  // The lifecycle as events, counts and phase; other parts record their events through it.
+  JobEvents& events() { return events_; }
+  // The HTTP endpoints (status, metrics, probes, the page); others add routes (before run()).
+  StatusService& status() { return *status_; }
 
  private:
   void start_attempt(int attempt);
@@ -52,12 +58,21 @@ class Agent {
   void finish();
   // Binds MASTER_PORT (port 0 on loopback for --standalone). False when it cannot.
   bool serve_store();
+  void start_status();
+  // The store this node serves, if any (single node: its own; several: the rendezvous host's).
+  rendezvous::StoreServer* served_store() const;
+  StatusInputs status_inputs(bool job_scope, JobActivity& scratch) const;
+  std::vector<NodeRow> node_rows() const;
+  std::string status_url() const;
 
   boost::asio::io_context& io_;
   AgentConfig config_;
   Console console_;
   std::optional<OrphanGuard> guard_;
   boost::asio::signal_set signals_;
+  JobEvents events_;
+  // Before store_ and session_: their HTTP services call into it until they close.
+  std::unique_ptr<StatusService> status_;
   std::unique_ptr<rendezvous::StoreServer> store_;  // on the node that serves MASTER_PORT
   std::shared_ptr<WorkerGroup> group_;
   std::shared_ptr<NodeSession> session_;  // several nodes

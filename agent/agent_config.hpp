@@ -63,6 +63,13 @@ struct AgentConfig {
   std::vector<int> tee;                              // size nproc_per_node
   std::optional<std::set<int>> console_local_ranks;  // --local_ranks_filter
 
+  // Seeing the job run (status, metrics, probes, events).
+  std::string job_token;  // --rdzv_token: what HTTP clients must show (all but /livez, /readyz)
+  std::optional<std::uint16_t> health_check_port;  // TORCHELASTIC_HEALTH_CHECK_PORT (0: any)
+  std::string event_log_handler = "null";          // --event-log-handler: console | null
+  std::filesystem::path event_log_file;            // --event_log FILE; empty: none
+  bool status_endpoint = true;  // the local socket and the endpoint file in log_dir
+
   int global_rank(int local_rank) const { return first_global_rank + local_rank; }
 };
 

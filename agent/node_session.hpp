@@ -47,6 +47,8 @@ class NodeSession : public std::enable_shared_from_this<NodeSession> {
   // The rendezvous this node takes part in (null before start()).
   rendezvous::Rendezvous* rendezvous() { return rdzv_.get(); }
   bool is_leader() const { return rdzv_ && rdzv_->is_leader(); }
+  // The workers' store this node serves while it leads, or null.
+  rendezvous::StoreServer* store_server() const { return rdzv_ ? rdzv_->served_store() : nullptr; }
 
  private:
   void on_round_started(const rendezvous::RoundPlan& plan, const rendezvous::PlanMember& me);

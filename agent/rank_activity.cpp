@@ -78,6 +78,7 @@ nlohmann::json to_json(const RankActivity& r) {
       {"attempt", r.attempt},
       {"pid", r.pid},
       {"log", r.log_path},
+      {"error_file", r.error_file},
       {"state", phase_name(r.phase)},
       {"start_ms", ms_or_zero(r.start_time)},
       {"end_ms", ms_or_zero(r.end_time)},
@@ -117,6 +118,7 @@ RankActivity rank_activity_from_json(const nlohmann::json& j) {
   r.attempt = value_or(j, "attempt", 0);
   r.pid = value_or(j, "pid", -1);
   r.log_path = value_or<std::string>(j, "log", "");
+  r.error_file = value_or<std::string>(j, "error_file", "");
   const auto phase = phase_from_name(value_or<std::string>(j, "state", "starting"));
   if (!phase) throw std::invalid_argument("unknown rank state in " + j.dump());
   r.phase = *phase;

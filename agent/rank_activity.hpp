@@ -56,6 +56,7 @@ struct RankActivity {
   int attempt = 0;
   pid_t pid = -1;
   std::string log_path;
+  std::string error_file;  // its TORCHELASTIC_ERROR_FILE
 
   // Its life in this attempt.
   RankPhase phase = RankPhase::kStarting;

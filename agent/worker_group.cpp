@@ -115,6 +115,8 @@ void WorkerGroup::start(Done done, Failed failed) {
       rows[local_rank].rank = config_.global_rank(local_rank);
       rows[local_rank].local_rank = local_rank;
       rows[local_rank].log_path = logs_[local_rank]->path().string();
+      rows[local_rank].error_file =
+          error_file_path(config_, result_.attempt, rows[local_rank].rank).string();
     }
     board_->begin_attempt(result_.attempt, std::move(rows));
   }

@@ -13,6 +13,7 @@
 #include "agent/agent.hpp"
 #include "launcher/logging.hpp"
 #include "launcher/ssh_fanout.hpp"
+#include "launcher/status_command.hpp"
 #include "launcher/stdin_control.hpp"
 #include "launcher/usage.hpp"
 #include "launcher/run_id.hpp"
@@ -141,6 +142,19 @@ rendezvous::RendezvousSettings rendezvous_settings(const Options& options,
   return settings;
 }
 
+// torchrun's TORCHELASTIC_HEALTH_CHECK_PORT: an invalid value is logged and ignored, as there.
+std::optional<std::uint16_t> health_check_port(const Environment& env) {
+  const auto it = env.find("TORCHELASTIC_HEALTH_CHECK_PORT");
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  try {
+    return rendezvous::parse_port(it->second, /*allow_zero=*/true);
+  } catch (const std::invalid_argument&) {
+    log().warn("TORCHELASTIC_HEALTH_CHECK_PORT={} is not a port; no health check server",
+               it->second);
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 agent::AgentConfig make_agent_config(const Options& options, const Environment& env,
@@ -238,12 +252,24 @@ agent::AgentConfig make_agent_config(const Options& options, const Environment& 
     config.tee.push_back(options.tee.for_local_rank(local_rank));
   }
   config.console_local_ranks = options.local_ranks_filter;
+  config.job_token = options.rdzv_token;
+  config.event_log_handler = options.event_log_handler;
+  if (options.event_log) {
+    const std::filesystem::path file = *options.event_log;
+    config.event_log_file = file.is_absolute() ? file : std::filesystem::path(cwd) / file;
+  }
+  config.health_check_port = health_check_port(env);
   if (several) config.rendezvous = rendezvous_settings(options, config, dynamic);
   return config;
 }
 
 int run_dlaunch(const std::vector<std::string>& args, const Environment& env) {
   configure_logging(env);
+  if (!args.empty() && args.front() == "status") {
+    std::error_code ec;
+    return run_status_command(std::vector<std::string>(args.begin() + 1, args.end()), env,
+                              std::filesystem::current_path(ec).string());
+  }
   agent::AgentConfig config;
   bool stdin_control = false;
   try {

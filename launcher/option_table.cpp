@@ -141,6 +141,15 @@ std::vector<OptionSpec> make_table() {
        .metavar = "R,R,...",
        .help = "only these local ranks' output reaches the console (the files keep all)",
        .group = G::kLogs},
+      {.dest = "event_log_handler",
+       .metavar = "console|null",
+       .help = "torchelastic's worker and rendezvous events: console prints them to stderr, one "
+               "JSON object per line (default null)",
+       .group = G::kLogs},
+      {.dest = "event_log",
+       .metavar = "FILE",
+       .help = "append the same event records to FILE, whatever the handler",
+       .group = G::kLogs},
       // Hosts
       {.dest = "hostfile",
        .env = E::kNone,
@@ -191,7 +200,6 @@ std::vector<OptionSpec> make_table() {
        .env = E::kNone,
        .help = "show dlaunch's version and exit"},
       // torchrun options dlaunch recognises (so prefixes stay as torchrun's) but refuses.
-      {.dest = "event_log_handler", .supported = false},
       {.dest = "logs_specs", .env = E::kNone, .supported = false},
       {.dest = "numa_binding", .env = E::kNone, .supported = false},
       {.dest = "signals_to_handle", .supported = false},

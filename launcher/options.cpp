@@ -256,6 +256,13 @@ void resolve_logs(Resolver& resolver, Options& options) {
   if (const auto given = resolver.value("local_ranks_filter")) {
     options.local_ranks_filter = parse_local_ranks_filter(given->text, given->origin);
   }
+  if (const auto given = resolver.value("event_log_handler")) {
+    options.event_log_handler =
+        parse_choice(given->text, given->origin, {"console", "null", "dynamic_rendezvous"});
+  }
+  if (const auto given = resolver.value("event_log")) {
+    options.event_log = parse_non_empty(given->text, given->origin, "expected a file");
+  }
 }
 
 void resolve_hosts(Resolver& resolver, Options& options) {

@@ -54,6 +54,8 @@ struct Options {
   std::optional<std::string> log_dir;  // unset: the agent's default (./logs)
   StdSpec redirects, tee;
   std::optional<std::set<int>> local_ranks_filter;
+  std::string event_log_handler = "null";  // console | null (torchrun's dynamic_rendezvous: null)
+  std::optional<std::string> event_log;    // --event_log FILE
   // hosts (issue 6): parsed and checked for form here, used by the hostfile fan-out
   std::optional<std::string> hostfile;
   std::string include, exclude;  // at most one of them

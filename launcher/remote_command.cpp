@@ -87,6 +87,8 @@ std::vector<std::string> remote_dlaunch_argv(const Options& options, const Fanou
     add("--local_ranks_filter",
         joined(*options.local_ranks_filter, [](int rank) { return std::to_string(rank); }));
   }
+  if (given(options, "event_log_handler")) add("--event_log_handler", options.event_log_handler);
+  if (options.event_log) add("--event_log", *options.event_log);
   for (const auto& [key, value] : options.extra_env) add("--env", key + "=" + value);
   // Only a program that looks like an option needs '--' in front of it.
   if (options.program.starts_with("-")) argv.push_back("--");

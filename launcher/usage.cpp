@@ -17,6 +17,8 @@ constexpr std::size_t kHelpColumn = 36;
 
 constexpr std::string_view kIntro =
     "usage: dlaunch [options] program [program args...]\n"
+    "       dlaunch status [HOST:PORT] [--log_dir DIR] [--ranks] [--json] [--watch [S]]\n"
+    "       (what a running job is doing: dlaunch status --help)\n"
     "\n"
     "Starts --nproc_per_node workers running `program` on this node and supervises them, as\n"
     "torchrun and python -m torch.distributed.launch do: same flags, same worker environment.\n"

@@ -51,8 +51,7 @@ class BuiltinRendezvous : public Rendezvous,
                          std::function<void(Answers)> done) override;
   void set_request_handler(RequestHandler handler) override;
 
-  // The serving agent's store (null elsewhere), for tests and diagnostics.
-  StoreServer* server() { return server_.get(); }
+  StoreServer* served_store() const override { return server_.get(); }
 
  private:
   // Binds and starts hosting; false when this node should join another host instead.

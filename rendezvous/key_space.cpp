@@ -87,6 +87,16 @@ std::vector<std::string> KeySpace::list_keys() const {
   return keys;
 }
 
+std::uint64_t KeySpace::bytes_held() const {
+  std::uint64_t bytes = 0;
+  for (const auto& [key, value] : values_) bytes += key.size() + value.size();
+  for (const auto& [key, items] : queues_) {
+    bytes += key.size();
+    for (const auto& item : items) bytes += item.size();
+  }
+  return bytes;
+}
+
 void KeySpace::queue_push(const std::string& key, std::string value) {
   queues_[key].push_back(std::move(value));
   written(key, /*wake_all=*/false);

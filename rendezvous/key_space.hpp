@@ -37,6 +37,8 @@ class KeySpace {
   bool erase(const std::string& key);
   std::int64_t num_keys() const { return static_cast<std::int64_t>(values_.size()); }
   std::vector<std::string> list_keys() const;
+  // Bytes of every key, value and queued item held (a pass over the space: for metrics).
+  std::uint64_t bytes_held() const;
 
   void queue_push(const std::string& key, std::string value);
   std::optional<std::string> queue_pop(const std::string& key);

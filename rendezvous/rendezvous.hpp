@@ -37,6 +37,8 @@
 
 namespace dlaunch::rendezvous {
 
+class StoreServer;
+
 class Rendezvous {
  public:
   struct Events {
@@ -89,6 +91,10 @@ class Rendezvous {
   virtual bool finished() const = 0;
   // This node leads the job now (serves the workers' store and decides rounds).
   virtual bool is_leader() const = 0;
+  // The workers' store this node serves while it leads (null otherwise): the agent serves its
+  // status routes on its port. With a backend whose leader can change, it changes with
+  // leadership_changed.
+  virtual StoreServer* served_store() const = 0;
 
   // --- the leader's direct channel ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ namespace dlaunch::rendezvous {
 RequestParser::Result RequestParser::parse(std::string_view input) {
   std::size_t used = 0;
   if (stage_ == Stage::kFailed) return {Event::kError, 0};
+  if (stage_ == Stage::kHttp) return {Event::kHttp, 0};
   while (true) {
     if (reading_body_) {
       const auto take =
@@ -81,6 +82,8 @@ RequestParser::Event RequestParser::on_primitive_done() {
       return start_request(static_cast<std::uint8_t>(scratch_[0]));
     case Stage::kFields:
       return on_field_primitive();
+    case Stage::kHttp:
+      return Event::kHttp;
     case Stage::kFailed:
       return Event::kError;
   }
@@ -97,6 +100,11 @@ RequestParser::Event RequestParser::on_sniffed_byte(std::uint8_t byte) {
     stage_ = Stage::kAgentMagic;
     int_width_ = kAgentMagic.size();
     return Event::kNeedMore;
+  }
+  if (opens_http(byte)) {
+    dialect_ = Dialect::kHttp;
+    stage_ = Stage::kHttp;
+    return Event::kHttp;
   }
   if (decode_opcode(Dialect::kV1, byte)) {
     dialect_ = Dialect::kV1;

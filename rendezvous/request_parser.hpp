@@ -1,7 +1,7 @@
 #pragma once
 // RequestParser: the incremental, socket-free parser of one connection's byte stream. It tells
-// the dialect from the first bytes (v2: 00 CE F7 85 3C; agent: kAgentMagic + token; v1: any
-// other opcode 0..12), then cuts the stream into Requests, whatever the fragmentation: bytes
+// the dialect from the first bytes (v2: 00 CE F7 85 3C; agent: kAgentMagic + token; HTTP: the
+// first letter of a method, see opens_http(); v1: any other opcode 0..12), then cuts the stream into Requests, whatever the fragmentation: bytes
 // may arrive one at a time or many requests per read. Lengths are checked against the limits as
 // soon as they are read, before any body is buffered; a violation is a permanent error.
 //
@@ -9,7 +9,8 @@
 //   while (!input.empty()) {
 //     auto r = parser.parse(input);  input.remove_prefix(r.consumed);
 //     switch (r.event) { kRequest: use parser.take_request(); kAgentHello: check parser.token();
-//                        kError: log parser.error() and close; kNeedMore: read more; }
+//                        kError: log parser.error() and close; kNeedMore: read more;
+//                        kHttp: hand the connection, from its first byte, to an HTTP server }
 //   }
 
 #include <cstddef>
@@ -29,7 +30,7 @@ inline constexpr std::uint64_t kMaxRequestBytes = 64 * 1024 * 1024;
 
 class RequestParser {
  public:
-  enum class Event { kNeedMore, kRequest, kAgentHello, kError };
+  enum class Event { kNeedMore, kRequest, kAgentHello, kHttp, kError };
   struct Result {
     Event event;
     std::size_t consumed;  // bytes of the input used, also on kError
@@ -48,7 +49,8 @@ class RequestParser {
   const std::string& error() const { return error_; }
   // True while part of a request (or of the handshake) has arrived but not all of it.
   bool mid_request() const {
-    return stage_ != Stage::kOpcode && stage_ != Stage::kSniff && stage_ != Stage::kFailed;
+    return stage_ != Stage::kOpcode && stage_ != Stage::kSniff && stage_ != Stage::kFailed &&
+           stage_ != Stage::kHttp;
   }
 
  private:
@@ -60,6 +62,7 @@ class RequestParser {
     kAgentToken,
     kOpcode,
     kFields,
+    kHttp,  // not ours to parse: every later byte is the HTTP server's
     kFailed
   };
   enum class Field : std::uint8_t { kKey, kValue, kI64, kU32, kKeyVector, kPairVector };

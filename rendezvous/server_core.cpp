@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "rendezvous/job_token.hpp"
 #include "rendezvous/logging.hpp"
 #include "rendezvous/store_connection.hpp"
 
@@ -123,6 +125,7 @@ void ServerCore::on_accept(const boost::system::error_code& error, tcp::socket s
 
 void ServerCore::adopt(tcp::socket socket, const tcp::endpoint& peer) {
   const ClientId id = next_client_++;
+  ++counters_.accepted;
   auto connection =
       std::make_shared<StoreConnection>(shared_from_this(), std::move(socket), peer, id);
   connections_.emplace(id, connection);
@@ -140,18 +143,27 @@ void ServerCore::close() {
   for (auto& [id, weak] : connections) {
     if (auto connection = weak.lock()) connection->close("");
   }
+  if (http_) http_->close();
   workers_.keys().clear();
   agent_space_.clear();
 }
 
-bool ServerCore::agent_token_matches(std::string_view token) const {
-  // Constant time in the token's content, so a peer cannot guess it byte by byte.
-  if (token.size() != agent_token_.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i] ^ agent_token_[i]);
+void ServerCore::adopt_http(tcp::socket socket, const tcp::endpoint& peer, std::string initial) {
+  if (!http_ || closed_) {
+    ++counters_.refused;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
   }
-  return diff == 0;
+  const int family = peer.protocol().family();
+  HttpService::Socket generic(io_, asio::generic::stream_protocol(family, IPPROTO_TCP),
+                              socket.release());
+  http_->adopt(std::move(generic), Endpoint{peer.address().to_string(), peer.port()}.to_string(),
+               false, std::move(initial));
+}
+
+bool ServerCore::agent_token_matches(std::string_view token) const {
+  return token_matches(token, agent_token_);
 }
 
 void ServerCore::agent_connection_changed(const tcp::endpoint& peer, bool open) {

@@ -1,10 +1,12 @@
 #pragma once
 // ServerCore: what the store server and its connections share: the listening socket and its
 // accept loop, the registry of live connections, the workers' space (with its epochs), the
-// agents' space, the agents' token and the filter on worker peers. StoreServer is its public
-// face; connections hold a shared_ptr to it, so it outlives the last of them. One io_context
-// thread touches it.
+// agents' space, the agents' token, the filter on worker peers, the HTTP service connections
+// that open with an HTTP method are handed to, and the counters /metrics reads. StoreServer is
+// its public face; connections hold a shared_ptr to it, so it outlives the last of them. One
+// io_context thread touches it.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,7 +22,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "rendezvous/endpoint.hpp"
+#include "rendezvous/http_service.hpp"
 #include "rendezvous/key_space.hpp"
+#include "rendezvous/wire.hpp"
 #include "rendezvous/worker_space.hpp"
 
 namespace dlaunch::rendezvous {
@@ -58,6 +62,28 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
 
   std::size_t connection_count() const { return connections_.size(); }
 
+  // HTTP on the store port: connections whose first byte opens an HTTP method go to `service`
+  // (none set: they are closed like any other garbage).
+  void set_http(std::shared_ptr<HttpService> service) { http_ = std::move(service); }
+  HttpService* http() { return http_.get(); }
+  // Takes over a connection that turned out to speak HTTP; `initial` is what it sent so far.
+  void adopt_http(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer,
+                  std::string initial);
+
+  // What the store has done since it started (for /metrics). `open` counts classified
+  // connections by dialect (v1, v2, agent), the rest of connection_count() are not known yet.
+  struct Counters {
+    std::uint64_t accepted = 0;
+    std::uint64_t refused = 0;  // closed at their opening: garbage, wrong token, peer, epoch
+    std::array<std::uint64_t, kOpCount> ops{};
+    std::array<std::size_t, 3> open{};
+  };
+  const Counters& counters() const { return counters_; }
+  void count_op(Op op) { ++counters_.ops[static_cast<std::size_t>(op)]; }
+  void count_refused() { ++counters_.refused; }
+  void dialect_opened(Dialect dialect) { ++counters_.open[static_cast<std::size_t>(dialect)]; }
+  void dialect_closed(Dialect dialect) { --counters_.open[static_cast<std::size_t>(dialect)]; }
+
  private:
   void accept_next();
   void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
@@ -75,6 +101,8 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   KeySpace agent_space_;
   std::unordered_map<ClientId, std::weak_ptr<StoreConnection>> connections_;
   ClientId next_client_ = 1;
+  std::shared_ptr<HttpService> http_;
+  Counters counters_;
   bool closed_ = false;
   bool accepting_ = false;
 };

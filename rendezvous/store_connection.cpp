@@ -79,6 +79,7 @@ void StoreConnection::on_read(const boost::system::error_code& error, std::size_
 }
 
 void StoreConnection::feed(std::string_view data) {
+  const std::string_view input = data;
   while (!data.empty() && !closed_ && !close_after_flush_) {
     if (backlog() > kMaxBacklog) {
       // Pipelined requests whose replies would pile up (e.g. thousands of GETs of big values
@@ -103,7 +104,11 @@ void StoreConnection::feed(std::string_view data) {
       case RequestParser::Event::kAgentHello:
         on_agent_hello();
         break;
+      case RequestParser::Event::kHttp:
+        // An HTTP method is a connection's first byte, so `input` is all it sent so far.
+        return hand_over_http(input);
       case RequestParser::Event::kError:
+        if (!worker_ && !agent_) core_->count_refused();  // garbage at the opening
         close(parser_.error());
         return;
     }
@@ -112,18 +117,21 @@ void StoreConnection::feed(std::string_view data) {
 }
 
 bool StoreConnection::on_classified(Dialect dialect) {
-  if (dialect == Dialect::kAgent) return true;  // its space is known after the token
+  if (dialect == Dialect::kAgent || dialect == Dialect::kHttp) return true;  // decided later
   if (!core_->worker_peer_allowed(peer_.address())) {
+    core_->count_refused();
     close("refused: workers' store connections are accepted from loopback and joined agents only");
     return false;
   }
   auto& workers = core_->workers();
   if (accepted_epoch_ != workers.epoch()) {
+    core_->count_refused();
     close(fmt::format("refused: connected during worker epoch {}, now {}", accepted_epoch_,
                       workers.epoch()));
     return false;
   }
   workers.join(id_, weak_from_this());
+  core_->dialect_opened(dialect);
   worker_ = true;
   space_ = &workers.keys();
   if (log().should_log(spdlog::level::debug)) {
@@ -135,6 +143,7 @@ bool StoreConnection::on_classified(Dialect dialect) {
 void StoreConnection::on_agent_hello() {
   const auto slot = replies_.reserve();
   if (!core_->agent_token_matches(parser_.token())) {
+    core_->count_refused();
     log().warn("store: agent connection from {} refused: wrong job token", peer_name());
     replies_.fill(slot, std::string(1, static_cast<char>(kAgentRefused)));
     close_after_flush_ = true;
@@ -143,6 +152,7 @@ void StoreConnection::on_agent_hello() {
   replies_.fill(slot, std::string(1, static_cast<char>(kAgentAccepted)));
   space_ = &core_->agent_space();
   agent_ = true;
+  core_->dialect_opened(Dialect::kAgent);
   core_->agent_connection_changed(peer_, true);
   if (log().should_log(spdlog::level::debug)) {
     log().debug("store: agent connection from {}", peer_name());
@@ -154,6 +164,7 @@ void StoreConnection::handle(Request& request) {
   // arrives while its WAIT is pending means the client gave up on it (timeout). Forget that wait
   // so its late answer cannot land in the reply to this request.
   if (parser_.dialect() == Dialect::kV1 && !pending_waits_.empty()) cancel_waits();
+  core_->count_op(request.op);
   switch (request.op) {
     case Op::kValidate:
       return;  // a repeated VALIDATE is harmless and unanswered
@@ -250,14 +261,27 @@ void StoreConnection::on_written(const boost::system::error_code& error) {
   }
 }
 
+void StoreConnection::hand_over_http(std::string_view initial) {
+  // The socket is the HTTP service's from now on; this connection ends without closing it.
+  closed_ = true;
+  core_->forget(id_);
+  core_->adopt_http(std::move(socket_), peer_, std::string(initial));
+}
+
 void StoreConnection::close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
   if (!reason.empty()) log().warn("store: closing connection from {}: {}", peer_name(), reason);
   if (space_) space_->cancel_waits(id_);
   pending_waits_.clear();
-  if (worker_) core_->workers().leave(id_);
-  if (agent_) core_->agent_connection_changed(peer_, false);
+  if (worker_) {
+    core_->workers().leave(id_);
+    core_->dialect_closed(*parser_.dialect());
+  }
+  if (agent_) {
+    core_->agent_connection_changed(peer_, false);
+    core_->dialect_closed(Dialect::kAgent);
+  }
   core_->forget(id_);
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -3,7 +3,9 @@
 // only for connections that send a lot, so 10k idle sockets stay cheap), feeds the bytes to its
 // RequestParser, runs the requests on its key space (workers' or agents', by dialect), and writes
 // the replies in request order through a write queue. A parse error, a refused op or a refused peer
-// closes this connection only, with a log line. Idle connections are never timed out.
+// closes this connection only, with a log line. Idle connections are never timed out. A
+// connection that opens with an HTTP method is handed, socket and bytes, to the core's HTTP
+// service and ends here.
 //
 // Owned by its pending async operations (handlers hold shared_from_this()); the server core
 // keeps a weak reference to close it. One io_context thread.
@@ -40,6 +42,7 @@ class StoreConnection : public std::enable_shared_from_this<StoreConnection> {
   void feed(std::string_view data);
   bool on_classified(Dialect dialect);
   void on_agent_hello();
+  void hand_over_http(std::string_view initial);
   void handle(Request& request);
   void on_wait_done(ReplyQueue::Slot slot, bool released);
   void cancel_waits();

@@ -58,12 +58,35 @@ void StoreServer::close() {
   core_->close();
 }
 
+void StoreServer::serve_http(std::shared_ptr<const HttpRoutes> routes, HttpLimits limits) {
+  if (auto* old = core_->http()) old->close();
+  core_->set_http(std::make_shared<HttpService>(io_, std::move(routes), limits));
+}
+
 StoreServer::Stats StoreServer::stats() const {
   Stats stats;
+  const auto& counters = core_->counters();
+  stats.v1 = counters.open[static_cast<std::size_t>(Dialect::kV1)];
+  stats.v2 = counters.open[static_cast<std::size_t>(Dialect::kV2)];
+  stats.agent = counters.open[static_cast<std::size_t>(Dialect::kAgent)];
   stats.connections = core_->connection_count();
+  const std::size_t known = stats.v1 + stats.v2 + stats.agent;
+  stats.unclassified = stats.connections > known ? stats.connections - known : 0;
+  if (auto* http = core_->http()) {
+    stats.http_service = http->stats();
+    stats.http = stats.http_service.open;
+    stats.connections += stats.http;
+  }
   stats.worker_connections = core_->workers().connection_count();
   stats.worker_keys = core_->workers().keys().num_keys();
   stats.agent_keys = core_->agent_space().num_keys();
+  stats.worker_waiters = core_->workers().keys().waiter_count();
+  stats.agent_waiters = core_->agent_space().waiter_count();
+  stats.worker_bytes = core_->workers().keys().bytes_held();
+  stats.agent_bytes = core_->agent_space().bytes_held();
+  stats.accepted_total = counters.accepted;
+  stats.refused_total = counters.refused + stats.http_service.refused;
+  stats.ops_total = counters.ops;
   return stats;
 }
 

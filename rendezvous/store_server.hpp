@@ -1,8 +1,10 @@
 #pragma once
 // StoreServer: the c10d TCPStore-compatible server on MASTER_PORT (DESIGN.md "One port").
-// One listening socket serves three kinds of connection, told apart by their first bytes:
-// torch 1.13–2.1 workers (v1), torch ≥ 2.2 workers (v2, VALIDATE + PING) and dlaunch agents
-// (kAgentMagic + job token, then v2 ops on a separate key space that workers cannot reach).
+// One listening socket serves four kinds of connection, told apart by their first bytes:
+// torch 1.13–2.1 workers (v1), torch ≥ 2.2 workers (v2, VALIDATE + PING), dlaunch agents
+// (kAgentMagic + job token, then v2 ops on a separate key space that workers cannot reach), and
+// read-only HTTP clients (status, metrics, probes: serve_http()), whose first byte is a method's
+// upper-case letter, which no TCPStore opcode and no agent hello can be.
 //
 // The constructor binds and listens at once (SO_REUSEADDR, never SO_REUSEPORT; backlog
 // somaxconn; RLIMIT_NOFILE raised) and throws std::system_error whose what() is one line naming
@@ -14,6 +16,7 @@
 // net.core.somaxconn (and half-open ones at net.ipv4.tcp_max_syn_backlog): raise both past the
 // rank count for more than ~4k ranks per server, or clients retry their connects.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +29,8 @@
 
 #include "rendezvous/async_store.hpp"
 #include "rendezvous/endpoint.hpp"
+#include "rendezvous/http_service.hpp"
+#include "rendezvous/wire.hpp"
 
 namespace dlaunch::rendezvous {
 
@@ -79,6 +84,10 @@ class StoreServer {
   // The agents' key space, for synchronous use by this node's agent on the loop thread.
   KeySpace& agent_keys();
 
+  // Answers connections that open with an HTTP method from `routes` (until then they are
+  // closed as garbage). Call again to replace the routes.
+  void serve_http(std::shared_ptr<const HttpRoutes> routes, HttpLimits limits = {});
+
   // Stops listening and closes every connection; in-process waits end with kClosed.
   void close();
 
@@ -87,6 +96,15 @@ class StoreServer {
     std::size_t worker_connections = 0;  // v1/v2 connections of the current epoch
     std::int64_t worker_keys = 0;
     std::int64_t agent_keys = 0;
+    // Open connections by what they speak; `unclassified` have sent nothing yet (torch 1.13
+    // opens a callback socket that never does).
+    std::size_t v1 = 0, v2 = 0, agent = 0, http = 0, unclassified = 0;
+    std::size_t worker_waiters = 0, agent_waiters = 0;  // blocked WAITs and BARRIERs
+    std::uint64_t worker_bytes = 0, agent_bytes = 0;    // keys, values and queued items
+    std::uint64_t accepted_total = 0;  // every connection the port accepted
+    std::uint64_t refused_total = 0;   // closed at their opening (and HTTP over its limit)
+    std::array<std::uint64_t, kOpCount> ops_total{};  // requests by operation
+    HttpService::Stats http_service;
   };
   Stats stats() const;
   // The workers' key space, for tests and diagnostics.

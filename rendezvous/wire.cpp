@@ -35,6 +35,8 @@ const char* dialect_name(Dialect dialect) {
       return "v2";
     case Dialect::kAgent:
       return "agent";
+    case Dialect::kHttp:
+      return "http";
   }
   return "?";
 }

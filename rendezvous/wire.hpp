@@ -17,7 +17,14 @@ enum class Dialect : std::uint8_t {
   kV1,     // torch 1.13–2.1: no handshake, v1 numbering
   kV2,     // torch ≥ 2.2: opens with VALIDATE, v2 numbering
   kAgent,  // dlaunch agents: opens with kAgentMagic + token, then v2 numbering, agent key space
+  kHttp,   // a read-only HTTP client (status, metrics, probes): opens with an HTTP method
 };
+
+// Whether `byte` can open an HTTP request (GET, HEAD, POST, PUT, PATCH, OPTIONS, CONNECT,
+// TRACE): an upper-case letter that is neither a v1/v2 opcode (0..18) nor kAgentMagic's 'D'.
+inline bool opens_http(std::uint8_t byte) {
+  return byte == 'G' || byte == 'H' || byte == 'P' || byte == 'O' || byte == 'C' || byte == 'T';
+}
 
 const char* dialect_name(Dialect dialect);
 
@@ -44,6 +51,8 @@ enum class Op : std::uint8_t {
   kListKeys,
   kBarrier,
 };
+
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::kBarrier) + 1;
 
 const char* op_name(Op op);
 

@@ -9,6 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format
   # dlaunch (launcher, agent, rendezvous)
   libboost1.81-dev libboost-filesystem1.81-dev libspdlog-dev nlohmann-json3-dev doctest-dev
+  prometheus-cpp-dev
   # dtrain
   libtorch-dev libgloo-dev zlib1g-dev libstb-dev dataset-fashion-mnist
   # tests and benchmarks: real torch workers, several hosts, ssh, torch 2.x chroot

@@ -60,6 +60,7 @@ TEST_CASE("options: bad usage is one line naming the option and the value") {
       {{"--run_path", "-m", "mod"},
        "--run_path runs a Python script by path; it cannot be combined with -m/--module"},
       {{"--standalone=1", "t.py"}, "--standalone takes no value"},
+      {{"--event-log-handler", "syslog", "t.py"}, "--event-log-handler: invalid value 'syslog' (expected console, null or dynamic_rendezvous)"},
       {{"--numa_binding", "node", "t.py"},
        "--numa_binding is a torchrun option that dlaunch does not support"},
       {{}, "missing the program to run"},

@@ -77,6 +77,8 @@ inline std::string describe(const Options& o, std::string_view dest) {
   if (dest == "log_dir") return o.log_dir.value_or("unset");
   if (dest == "redirects") return describe_spec(o.redirects);
   if (dest == "tee") return describe_spec(o.tee);
+  if (dest == "event_log_handler") return o.event_log_handler;
+  if (dest == "event_log") return o.event_log.value_or("unset");
   if (dest == "local_ranks_filter") {
     if (!o.local_ranks_filter) return "unset";
     std::string out;
@@ -130,6 +132,8 @@ inline const ValueCase kValueCases[] = {
     {"redirects", "0:3,2:1", "0 0:3 2:1"},
     {"tee", "2", "2"},
     {"local_ranks_filter", "0,2", "0;2;"},
+    {"event_log_handler", "console", "console"},
+    {"event_log", "events.jsonl", "events.jsonl"},
     {"hostfile", "hosts", "hosts"},
     {"include", "h1@h2:0,2", "h1@h2:0,2"},
     {"exclude", "h3", "h3"},

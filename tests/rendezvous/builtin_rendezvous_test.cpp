@@ -74,7 +74,7 @@ class Job {
     return node;
   }
 
-  std::uint16_t port() const { return first_->server()->port(); }
+  std::uint16_t port() const { return first_->served_store()->port(); }
   Rendezvous& leader() { return *first_; }
 
   template <class F>

@@ -80,6 +80,32 @@ class RawSocket {
       if (!readable(timeout_ms)) return false;
     }
   }
+  // Everything the peer sends until it closes; throws when it stays open past the timeout.
+  std::string recv_until_close(int timeout_ms = kTimeoutMs) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !readable(static_cast<int>(left.count()))) {
+        throw std::runtime_error("still open after " + std::to_string(timeout_ms) + " ms, got " +
+                                 std::to_string(out.size()) + " bytes");
+      }
+      char buffer[4096];
+      const auto got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got <= 0) return out;
+      out.append(buffer, static_cast<std::size_t>(got));
+    }
+  }
+  // send() that reports a peer which already closed instead of throwing.
+  bool try_send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

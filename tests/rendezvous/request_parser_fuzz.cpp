@@ -20,13 +20,14 @@ namespace {
 struct Parse {
   std::vector<Request> requests;
   bool error = false;
+  bool http = false;  // handed to the HTTP server: the parser reads no further
   std::string token;
 };
 
 Parse parse(std::string_view bytes, std::size_t chunk) {
   Parse out;
   RequestParser parser;
-  while (!bytes.empty() && !out.error) {
+  while (!bytes.empty() && !out.error && !out.http) {
     std::string_view piece = bytes.substr(0, chunk);
     bytes.remove_prefix(piece.size());
     while (!piece.empty()) {
@@ -38,6 +39,10 @@ Parse parse(std::string_view bytes, std::size_t chunk) {
       if (result.event == RequestParser::Event::kAgentHello) out.token = parser.token();
       if (result.event == RequestParser::Event::kError) {
         out.error = true;
+        break;
+      }
+      if (result.event == RequestParser::Event::kHttp) {
+        out.http = true;
         break;
       }
     }
@@ -59,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
   Parse whole = parse(bytes, bytes.size() + 1);
   const Parse pieces = parse(bytes, chunk);
-  if (whole.error != pieces.error || whole.token != pieces.token ||
+  if (whole.error != pieces.error || whole.http != pieces.http || whole.token != pieces.token ||
       whole.requests.size() != pieces.requests.size()) {
     std::abort();
   }

@@ -15,6 +15,7 @@ namespace {
 struct Parsed {
   std::vector<Request> requests;
   int hellos = 0;
+  bool http = false;
   bool error = false;
   std::string message;
 };
@@ -23,7 +24,7 @@ struct Parsed {
 Parsed feed(RequestParser& parser, const std::string& bytes, std::size_t chunk = 0) {
   Parsed parsed;
   std::size_t offset = 0;
-  while (offset < bytes.size() && !parsed.error) {
+  while (offset < bytes.size() && !parsed.error && !parsed.http) {
     const std::size_t n =
         chunk == 0 ? bytes.size() - offset : std::min(chunk, bytes.size() - offset);
     std::string_view input(bytes.data() + offset, n);
@@ -37,6 +38,10 @@ Parsed feed(RequestParser& parser, const std::string& bytes, std::size_t chunk =
       if (result.event == RequestParser::Event::kError) {
         parsed.error = true;
         parsed.message = parser.error();
+        break;
+      }
+      if (result.event == RequestParser::Event::kHttp) {
+        parsed.http = true;
         break;
       }
       if (result.event == RequestParser::Event::kNeedMore) CHECK(input.empty());
@@ -157,9 +162,28 @@ TEST_CASE("parser: agent hello then v2 ops") {
   CHECK(parsed.requests[0].op == Op::kGet);
 }
 
+TEST_CASE("parser: an HTTP method's first byte is the HTTP dialect, told from both torch dialects") {
+  for (const std::string method : {"GET", "HEAD", "POST", "PUT", "OPTIONS", "TRACE", "CONNECT"}) {
+    INFO(method);
+    RequestParser parser;
+    const auto result = parser.parse(method + " / HTTP/1.1\r\n\r\n");
+    CHECK(result.event == RequestParser::Event::kHttp);
+    CHECK(result.consumed == 1);
+    CHECK(parser.dialect() == Dialect::kHttp);
+    CHECK_FALSE(parser.mid_request());
+    // Nothing after it is the parser's.
+    CHECK(parser.parse("ET / HTTP/1.1").consumed == 0);
+  }
+  // Byte by byte the decision is the same, at the first byte.
+  CHECK(feed_new("GET /status HTTP/1.1\r\n\r\n", 1).http);
+  // No opcode of either numbering, and no agent hello, opens like a method.
+  for (int byte = 0; byte <= 0x12; ++byte) CHECK_FALSE(opens_http(static_cast<std::uint8_t>(byte)));
+  CHECK_FALSE(opens_http(static_cast<std::uint8_t>(kAgentMagic[0])));
+}
+
 TEST_CASE("parser: garbage, unknown opcodes and oversize lengths are errors") {
-  SUBCASE("HTTP on a fresh connection") {
-    const auto parsed = feed_new("GET / HTTP/1.1\r\n\r\n");
+  SUBCASE("bytes that are neither HTTP nor TCPStore") {
+    const auto parsed = feed_new("\x7f\x45LF garbage");
     CHECK(parsed.error);
     CHECK(parsed.message.find("garbage") != std::string::npos);
   }

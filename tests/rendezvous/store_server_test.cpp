@@ -270,6 +270,11 @@ TEST_CASE("server: bad input closes that one connection, everyone else keeps wor
 
   SUBCASE("garbage on a fresh connection") {
     RawSocket bad(fixture.port());
+    bad.send("\x7f\x45LF\x02\x01\x01");
+    CHECK(bad.closed_by_peer());
+  }
+  SUBCASE("HTTP while no HTTP is served") {
+    RawSocket bad(fixture.port());
     bad.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(bad.closed_by_peer());
   }
